@@ -1,0 +1,108 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates G5Mail.
+.DESCRIPTION
+    Build : compiles the solution (Release) and lays out the copyable module folder artifacts/G5Mail/.
+    Test  : Build, then the xunit tests, then the Pester tests against the built module in a fresh child pwsh.
+            Ends with one line "N passed, N failed" (both runners added up); exits non-zero when anything failed.
+    Demo  : Build, start smtp4dev on loopback and really send sample documents to it (see build/Demo.ps1).
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh ./build/build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release',
+
+    # Demo only: exit right after sending instead of waiting for Enter.
+    [switch] $NoWait,
+
+    # Test only: run only the Pester files whose name matches (e.g. 'Send'); xunit runs only with -Filter '' (default).
+    [string] $PesterFilter = '*',
+
+    [switch] $SkipXunit,
+    [switch] $SkipPester
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 3.0
+$Root = Split-Path -Parent $PSScriptRoot
+. (Join-Path $PSScriptRoot 'common.ps1')
+
+function Invoke-Native {
+    param([string] $File, [string[]] $Arguments)
+    & $File @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE" }
+}
+
+function Invoke-Build {
+    Write-Host "== Build ($Configuration)" -ForegroundColor Cyan
+    Invoke-Native dotnet @('build', (Join-Path $Root 'G5Mail.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
+    Invoke-Native dotnet @('restore', (Join-Path $PSScriptRoot 'Tools.proj'), '--nologo', '-v', 'q')
+    Publish-ModuleLayout -Root $Root -Configuration $Configuration
+}
+
+function Invoke-Test {
+    Invoke-Build
+    $resultsDir = Join-Path $Root 'artifacts/test-results'
+    if (Test-Path $resultsDir) { Remove-Item $resultsDir -Recurse -Force }
+    New-Item -ItemType Directory -Path $resultsDir | Out-Null
+    $passed = 0; $failed = 0
+
+    if (-not $SkipXunit) {
+        Write-Host '== xunit' -ForegroundColor Cyan
+        $testProjects = Get-ChildItem (Join-Path $Root 'tests') -Recurse -Filter '*.Tests.csproj'
+        foreach ($proj in $testProjects) {
+            $trx = Join-Path $resultsDir "$($proj.BaseName).trx"
+            & dotnet test $proj.FullName -c $Configuration --no-build --nologo -v q --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+            $exit = $LASTEXITCODE
+            if (Test-Path $trx) {
+                [xml] $x = Get-Content -Raw $trx
+                $c = $x.TestRun.ResultSummary.Counters
+                $passed += [int] $c.passed
+                $failed += [int] $c.failed + [int] $c.error + [int] $c.timeout + [int] $c.aborted
+            }
+            else {
+                Write-Host "xunit produced no results for $($proj.Name) (exit $exit)" -ForegroundColor Red
+                $failed += 1
+            }
+            if ($exit -ne 0 -and $failed -eq 0) { $failed += 1 }
+        }
+    }
+
+    if (-not $SkipPester) {
+        Write-Host '== Pester' -ForegroundColor Cyan
+        $pesterJson = Join-Path $resultsDir 'pester.json'
+        $runner = Join-Path $PSScriptRoot 'Invoke-PesterRun.ps1'
+        # A fresh child pwsh: the tests see the built module exactly as a user would import it.
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -NonInteractive -File $runner -Root $Root -ResultPath $pesterJson -Filter $PesterFilter
+        if (Test-Path $pesterJson) {
+            $p = Get-Content -Raw $pesterJson | ConvertFrom-Json
+            $passed += [int] $p.Passed
+            $failed += [int] $p.Failed
+        }
+        else {
+            Write-Host 'Pester produced no results' -ForegroundColor Red
+            $failed += 1
+        }
+    }
+
+    Write-Host "$passed passed, $failed failed"
+    if ($failed -gt 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Test }
+    'Demo' {
+        Invoke-Build
+        $pwsh = (Get-Process -Id $PID).Path
+        & $pwsh -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
+        exit $LASTEXITCODE
+    }
+}

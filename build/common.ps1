@@ -1,0 +1,32 @@
+# Build helpers shared by build.ps1 tasks.
+
+function Get-PesterModulePath {
+    $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
+    $psd1 = Join-Path $packages 'pester/5.7.1/tools/Pester.psd1'
+    if (-not (Test-Path $psd1)) { throw "Pester 5.7.1 not found at $psd1; run 'dotnet restore build/Tools.proj'." }
+    $psd1
+}
+
+# Lays out artifacts/G5Mail/: manifest, binaries, formats and help, ready to copy into $env:PSModulePath.
+function Publish-ModuleLayout {
+    param([string] $Root, [string] $Configuration)
+    $out = Join-Path $Root 'artifacts/G5Mail'
+    if (Test-Path $out) { Remove-Item $out -Recurse -Force }
+    New-Item -ItemType Directory -Path $out | Out-Null
+
+    $bin = Join-Path $Root "src/G5Mail/bin/$Configuration/netstandard2.0"
+    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' } |
+        Copy-Item -Destination $out
+
+    Get-ChildItem (Join-Path $Root 'src/G5Mail/Formats') -Filter '*.ps1xml' -ErrorAction SilentlyContinue | Copy-Item -Destination $out
+
+    $helpOut = Join-Path $out 'en-US'
+    New-Item -ItemType Directory -Path $helpOut | Out-Null
+    $helpBuilder = Join-Path $PSScriptRoot 'Build-Help.ps1'
+    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut }
+
+    # The artifacts manifest is the root manifest with paths made relative to the module folder.
+    $manifest = Get-Content -Raw (Join-Path $Root 'G5Mail.psd1')
+    $manifest = $manifest -replace "artifacts/G5Mail/", ''
+    Set-Content -Path (Join-Path $out 'G5Mail.psd1') -Value $manifest -Encoding utf8NoBOM
+}

@@ -1,0 +1,55 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using G5Mail.Core;
+
+namespace G5Mail
+{
+    /// <summary>
+    /// What every G5Mail cmdlet needs: cancellation on Ctrl+C and the mapping of engine errors to error records
+    /// with the contract's stable ids.
+    /// </summary>
+    public abstract class G5MailCmdlet : PSCmdlet, IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+
+        /// <summary>Cancelled by StopProcessing (Ctrl+C); pass it to every network call.</summary>
+        protected CancellationToken CancellationToken => _cancellation.Token;
+
+        protected override void StopProcessing()
+        {
+            _cancellation.Cancel();
+            base.StopProcessing();
+        }
+
+        public void Dispose()
+        {
+            Dispose(true);
+            GC.SuppressFinalize(this);
+        }
+
+        protected virtual void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _cancellation.Dispose();
+            }
+        }
+
+        internal static ErrorRecord ToErrorRecord(G5MailException ex)
+        {
+            return new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Kind), ex.Target);
+        }
+
+        internal static ErrorCategory ToCategory(ErrorKind kind)
+        {
+            return Enum.TryParse(kind.ToString(), out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
+        }
+
+        /// <summary>A bad call: stops the cmdlet with the engine error's id.</summary>
+        protected void ThrowTerminating(G5MailException ex) => ThrowTerminatingError(ToErrorRecord(ex));
+
+        /// <summary>One bad item: reported, and the pipeline goes on.</summary>
+        protected void WriteG5Error(G5MailException ex) => WriteError(ToErrorRecord(ex));
+    }
+}
