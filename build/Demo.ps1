@@ -1,0 +1,74 @@
+# The main job, for real: starts smtp4dev on loopback, configures G5Mail in a throwaway settings folder,
+# creates sample Monitor G5 order documents (valid PDFs plus XML, Swedish text), sends them with Combine so that
+# at least one message is split, and shows where to read the mails.
+param(
+    [Parameter(Mandatory)] [string] $Root,
+    [switch] $NoWait
+)
+$ErrorActionPreference = 'Stop'
+Import-Module (Join-Path $Root 'tests/pester/TestHelpers.psm1') -Force
+Import-Module (Join-Path $Root 'G5Mail.psd1') -Force
+
+$work = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-demo-" + [guid]::NewGuid().ToString('N'))
+$docs = Join-Path $work 'documents'
+New-Item -ItemType Directory -Path $docs -Force | Out-Null
+$env:G5MAIL_CONFIG_DIR = Join-Path $work 'config'
+
+$server = Start-Smtp4Dev
+try {
+    Write-Host "smtp4dev is listening on 127.0.0.1:$($server.SmtpPort) (SMTP); web page $($server.ApiUri)" -ForegroundColor Cyan
+
+    Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.SmtpPort -From 'order@olbryggeriet.example' `
+        -MaxAttachmentSizeMB 10 -CombineDocuments $true
+    Get-G5MailSetting | Format-List Method, Server, Port, UseSsl, From, MaxAttachmentSizeMB, CombineDocuments
+
+    # Four large orders to one customer (4 MiB each: 16 MiB in all, over the 10 MB limit -> split into parts),
+    # and smaller documents with XML to two other customers.
+    $customers = @(
+        @{ Name = 'Åhus Trä AB'; Mail = 'inkop@ahustra.example' },
+        @{ Name = 'Ölbryggeriet i Östersund'; Mail = 'ekonomi@olbryggeriet-ostersund.example' },
+        @{ Name = 'Kvarnbäcken Möbler'; Mail = 'order@kvarnbacken.example' }
+    )
+    $rows = @()
+    foreach ($n in 1001..1004) {
+        $file = Join-Path $docs "Offert Åhus $n.pdf"
+        New-TestPdf -Path $file -Lines @("Offert $n", "Kund: Åhus Trä AB", 'Virke, 48x148 mm, tryckimpregnerat') -PadToBytes 4MB | Out-Null
+        $rows += [pscustomobject]@{ Path = $file; To = $customers[0].Mail; DocumentId = "Offert $n" }
+    }
+    foreach ($n in 2001..2003) {
+        $customer = $customers[1 + ($n % 2)]
+        $pdf = Join-Path $docs "Beställning $n.pdf"
+        $xml = Join-Path $docs "Beställning $n.xml"
+        New-TestPdf -Path $pdf -Lines @("Beställning $n från Ölbryggeriet", "Kund: $($customer.Name)", 'Leverans: vecka 49') | Out-Null
+        Set-Content -Path $xml -Encoding utf8 -Value "<?xml version=`"1.0`" encoding=`"utf-8`"?><Order number=`"$n`"><Customer>$($customer.Name)</Customer><Note>Beställning från Ölbryggeriet</Note></Order>"
+        $rows += [pscustomobject]@{ Path = $pdf; To = $customer.Mail; DocumentId = "Beställning $n" }
+        $rows += [pscustomobject]@{ Path = $xml; To = $customer.Mail; DocumentId = "Beställning $n" }
+    }
+    $csv = Join-Path $work 'documents.csv'
+    $rows | Export-Csv -Path $csv -NoTypeInformation -Encoding utf8
+    Write-Host "Sending $($rows.Count) files from $csv ..." -ForegroundColor Cyan
+
+    $watch = [Diagnostics.Stopwatch]::StartNew()
+    $results = Import-Csv $csv | Send-G5Document -Combine -Subject 'Dokument {DocumentIds} från Ölbryggeriet'
+    $watch.Stop()
+    $results | Format-Table -AutoSize | Out-Host
+
+    $sent = @($results | Where-Object Status -eq 'Sent')
+    $bytes = ($results | Measure-Object AttachmentBytes -Sum).Sum
+    $split = @($results | Where-Object PartCount -gt 1)
+    $arrived = @(Get-Smtp4DevMessageList $server)
+    Write-Host ("{0} messages sent ({1} of them parts of a split message), {2:N1} MB of attachments, in {3:N2} s; smtp4dev holds {4} messages." -f `
+            $sent.Count, $split.Count, ($bytes / 1MB), $watch.Elapsed.TotalSeconds, $arrived.Count) -ForegroundColor Green
+    if ($sent.Count -ne $results.Count -or $split.Count -lt 2 -or $arrived.Count -ne $sent.Count) {
+        throw 'The demo did not deliver every message as planned.'
+    }
+
+    Write-Host "Open $($server.ApiUri) in a browser to read the mails." -ForegroundColor Cyan
+    if (-not $NoWait) {
+        Read-Host 'Press Enter to stop smtp4dev and exit' | Out-Null
+    }
+}
+finally {
+    Stop-Smtp4Dev $server
+    Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+}

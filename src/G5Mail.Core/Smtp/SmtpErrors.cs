@@ -1,0 +1,114 @@
+using System;
+using System.IO;
+using System.Net.Sockets;
+using G5Mail.Core.Security;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+
+namespace G5Mail.Core.Smtp
+{
+    /// <summary>Turns MailKit and socket failures into the contract's error ids with a message that says what to change.</summary>
+    internal static class SmtpErrors
+    {
+        public static G5MailException Map(Exception ex, SmtpEndpoint endpoint, CertificatePolicy certificates, string? userName)
+        {
+            if (ex is G5MailException known)
+            {
+                return known;
+            }
+
+            string server = endpoint.ToString();
+            switch (ex)
+            {
+                case SslHandshakeException _ when certificates.LastSeen != null && certificates.LastSeen.PolicyErrors != System.Net.Security.SslPolicyErrors.None
+                                                  && !certificates.SkipCheck:
+                    return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                        certificates.LastSeen.Describe(endpoint.Host), server, ex);
+                case SslHandshakeException _ when certificates.PinnedThumbprint != null && certificates.LastSeen != null:
+                    return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                        $"The certificate of '{endpoint.Host}' (thumbprint {certificates.LastSeen.Thumbprint}) is not the pinned one " +
+                        $"({certificates.PinnedThumbprint}). If the server's certificate was renewed, update CertificateThumbprint.", server, ex);
+                case SslHandshakeException _:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"The TLS handshake with {server} failed. " + (endpoint.Port == 465
+                            ? "The server may not speak TLS on connect on this port: try port 587 with STARTTLS (Port 0 and UseSsl $true)."
+                            : "The server may expect TLS on connect: try port 465."), server, ex);
+                case MailKit.Security.AuthenticationException _:
+                    return new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                        $"{server} rejected the login for '{userName}'. Check the user name and password " +
+                        "(Set-G5MailSetting -Scope System -Credential (Get-Credential)).", server, ex);
+                case SmtpCommandException command:
+                    return MapCommand(command, server);
+                case SmtpProtocolException _:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"{server} broke the SMTP conversation: {ex.Message}", server, ex);
+                case NotSupportedException _ when endpoint.Security == SecureSocketOptions.StartTls:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.SecurityError,
+                        $"{server} does not offer STARTTLS, but UseSsl requires an encrypted connection. " +
+                        "Use port 465 if the server speaks TLS on connect, or ask for STARTTLS on the server.", server, ex);
+                case SocketException socket:
+                    return MapSocket(socket, endpoint);
+                case TimeoutException _:
+                case OperationCanceledException _:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                        $"{server} did not answer in time. Check the server name, port and firewall.", server, ex);
+                case IOException io when io.InnerException is SocketException inner:
+                    return MapSocket(inner, endpoint);
+                case IOException _:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"The connection to {server} was lost: {ex.Message}", server, ex);
+                default:
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.NotSpecified,
+                        $"Sending through {server} failed: {ex.Message}", server, ex);
+            }
+        }
+
+        private static G5MailException MapCommand(SmtpCommandException ex, string server)
+        {
+            int code = (int)ex.StatusCode;
+            string reply = $"{code} {ex.Message}".Trim();
+            if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
+            {
+                return new G5MailException(ErrorIds.InvalidAddress, ErrorKind.InvalidArgument,
+                    $"{server} refused the recipient '{ex.Mailbox}': {reply}", ex.Mailbox?.Address, ex);
+            }
+
+            if (ex.StatusCode == SmtpStatusCode.ExceededStorageAllocation || ex.Message.IndexOf("size", StringComparison.OrdinalIgnoreCase) >= 0
+                || ex.Message.IndexOf("too large", StringComparison.OrdinalIgnoreCase) >= 0 || ex.Message.IndexOf("too big", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return new G5MailException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
+                    $"{server} refused the message as too large: {reply}. Lower MaxAttachmentSizeMB so Combine splits into smaller messages.", server, ex);
+            }
+
+            if (ex.ErrorCode == SmtpErrorCode.SenderNotAccepted)
+            {
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.PermissionDenied,
+                    $"{server} refused the sender '{ex.Mailbox}': {reply}. Check From and that the account may send as it.", ex.Mailbox?.Address, ex);
+            }
+
+            return new G5MailException(ErrorIds.SendFailed, ErrorKind.InvalidOperation, $"{server} refused the message: {reply}", server, ex);
+        }
+
+        private static G5MailException MapSocket(SocketException ex, SmtpEndpoint endpoint)
+        {
+            string server = endpoint.ToString();
+            switch (ex.SocketErrorCode)
+            {
+                case SocketError.HostNotFound:
+                case SocketError.NoData:
+                case SocketError.TryAgain:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server).", server, ex);
+                case SocketError.ConnectionRefused:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"{server} refused the connection: nothing listens on port {endpoint.Port}. Check Port (0 = 25, or 587 with UseSsl).", server, ex);
+                case SocketError.TimedOut:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                        $"{server} did not answer. Check the server name, port and firewall.", server, ex);
+                default:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"The connection to {server} failed: {ex.Message}", server, ex);
+            }
+        }
+    }
+}

@@ -1,0 +1,216 @@
+using System;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Security;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Transport;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+
+namespace G5Mail.Core.Smtp
+{
+    /// <summary>Supplies an OAuth 2.0 access token for SMTP XOAUTH2 (Exchange Online).</summary>
+    public interface ISmtpTokenSource
+    {
+        /// <summary>The mailbox the token is for (SASL XOAUTH2 user).</summary>
+        string UserName { get; }
+
+        Task<string> GetAccessTokenAsync(CancellationToken cancellationToken);
+    }
+
+    public sealed class SmtpTransportOptions
+    {
+        public SmtpTransportOptions(SmtpEndpoint endpoint, CertificatePolicy certificates)
+        {
+            Endpoint = endpoint;
+            Certificates = certificates;
+        }
+
+        public SmtpEndpoint Endpoint { get; }
+        public CertificatePolicy Certificates { get; }
+
+        /// <summary>User name and password for SMTP AUTH, or null for none.</summary>
+        public NetworkCredential? Credential { get; set; }
+
+        /// <summary>OAuth 2.0 (XOAUTH2) instead of a password.</summary>
+        public ISmtpTokenSource? TokenSource { get; set; }
+
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+    }
+
+    /// <summary>
+    /// Sends over one SMTP connection for the whole pipeline (MailKit), reconnecting if it drops between messages.
+    /// </summary>
+    public sealed class SmtpTransport : IMessageTransport
+    {
+        private readonly SmtpTransportOptions _options;
+        private readonly IRunLog _log;
+        private SmtpClient? _client;
+        private bool _warnedOverride;
+
+        public SmtpTransport(SmtpTransportOptions options, IRunLog log)
+        {
+            _options = options;
+            _log = log;
+        }
+
+        public string Server => _options.Endpoint.ToString();
+
+        /// <summary>Size limit the server announced with the SIZE extension (0 = none announced or not connected).</summary>
+        public long ServerMaxSize => _client != null && (_client.Capabilities & SmtpCapabilities.Size) != 0 ? _client.MaxSize : 0;
+
+        public async Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+        {
+            SmtpEndpoint endpoint = _options.Endpoint;
+            await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+            SmtpClient client = _client!;
+
+            long maxSize = ServerMaxSize;
+            if (maxSize > 0)
+            {
+                long estimate = message.EstimateEncodedSize();
+                if (estimate > maxSize)
+                {
+                    throw new G5MailException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
+                        $"The message would be about {Megabytes(estimate)} MB when encoded, but {endpoint} accepts at most " +
+                        $"{Megabytes(maxSize)} MB (SIZE {maxSize}). Lower MaxAttachmentSizeMB (about {Megabytes(maxSize * 0.72)} MB " +
+                        "of attachments fits) so Combine splits messages smaller, or send this document through another server.",
+                        string.Join(", ", message.DocumentIds));
+                }
+            }
+
+            try
+            {
+                using (var mime = message.ToMimeMessage())
+                {
+                    _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({Megabytes(message.AttachmentBytes)} MB of attachments).");
+                    string response = await client.SendAsync(mime.Message, cancellationToken).ConfigureAwait(false);
+                    return new TransportReceipt(message.MessageId, response);
+                }
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+            {
+                if (!client.IsConnected)
+                {
+                    DisposeClient();
+                }
+
+                throw SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+            }
+        }
+
+        private async Task EnsureConnectedAsync(CancellationToken cancellationToken)
+        {
+            if (_client != null && _client.IsConnected)
+            {
+                return;
+            }
+
+            DisposeClient();
+            SmtpEndpoint endpoint = _options.Endpoint;
+            var client = new SmtpClient
+            {
+                Timeout = (int)_options.Timeout.TotalMilliseconds,
+                ServerCertificateValidationCallback = _options.Certificates.Validate,
+                // Revocation lists are often unreachable from servers that send mail; chain, expiry and name are checked.
+                CheckCertificateRevocation = false,
+            };
+            try
+            {
+                _log.Verbose($"SMTP: connecting to {endpoint} ({endpoint.Security}).");
+                await client.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                WarnIfCertificateOverridden(client);
+                await AuthenticateAsync(client, cancellationToken).ConfigureAwait(false);
+                _client = client;
+            }
+            catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+            {
+                client.Dispose();
+                throw SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+            }
+            catch
+            {
+                client.Dispose();
+                throw;
+            }
+        }
+
+        private void WarnIfCertificateOverridden(SmtpClient client)
+        {
+            if (client.IsSecure && _options.Certificates.LastAcceptedByOverride && !_warnedOverride && _options.Certificates.SkipCheck &&
+                _options.Certificates.PinnedThumbprint == null)
+            {
+                _warnedOverride = true;
+                _log.Warning($"SkipCertificateCheck is on: the certificate of {_options.Endpoint} was not validated " +
+                             $"({_options.Certificates.LastSeen?.Thumbprint}). Anyone between here and the server could read this mail.");
+            }
+        }
+
+        private async Task AuthenticateAsync(SmtpClient client, CancellationToken cancellationToken)
+        {
+            SmtpEndpoint endpoint = _options.Endpoint;
+            bool hasPassword = _options.Credential != null && !string.IsNullOrEmpty(_options.Credential.UserName);
+            if (!hasPassword && _options.TokenSource == null)
+            {
+                return;
+            }
+
+            if (!client.IsSecure && !endpoint.IsLoopback)
+            {
+                throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
+                    $"G5Mail will not send credentials over the unencrypted connection to {endpoint}. " +
+                    "Set UseSsl (Set-G5MailSetting -UseSsl $true; port 587 uses STARTTLS, 465 uses TLS), or remove the Credential if the server relays without login.",
+                    endpoint.ToString());
+            }
+
+            if ((client.Capabilities & SmtpCapabilities.Authentication) == 0)
+            {
+                throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                    $"{endpoint} offers no authentication (no AUTH in its EHLO reply), but a Credential is set. " +
+                    (client.IsSecure ? "Remove the Credential if the server relays without login, or check the port." :
+                        "Many servers offer AUTH only after STARTTLS: set UseSsl $true."), endpoint.ToString());
+            }
+
+            if (_options.TokenSource != null)
+            {
+                string token = await _options.TokenSource.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
+                _log.Verbose($"SMTP {endpoint}: authenticating {_options.TokenSource.UserName} with XOAUTH2.");
+                await client.AuthenticateAsync(new SaslMechanismOAuth2(_options.TokenSource.UserName, token), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                _log.Verbose($"SMTP {endpoint}: authenticating as {_options.Credential!.UserName}.");
+                await client.AuthenticateAsync(_options.Credential, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        private static string Megabytes(double bytes) => (bytes / 1_048_576d).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+        private void DisposeClient()
+        {
+            if (_client == null)
+            {
+                return;
+            }
+
+            try
+            {
+                if (_client.IsConnected)
+                {
+                    _client.Disconnect(true);
+                }
+            }
+            catch (Exception)
+            {
+                // Best effort: the connection is going away either way.
+            }
+
+            _client.Dispose();
+            _client = null;
+        }
+
+        public void Dispose() => DisposeClient();
+    }
+}

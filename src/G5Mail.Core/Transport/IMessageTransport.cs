@@ -1,0 +1,56 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Sending;
+
+namespace G5Mail.Core.Transport
+{
+    /// <summary>
+    /// One way of handing a composed message to a mail system. A transport keeps its connection (and token) for the
+    /// whole pipeline and is disposed at its end. Failures are thrown as <see cref="G5MailException"/> with the
+    /// contract's error ids; anything else is a bug or a cancellation.
+    /// </summary>
+    public interface IMessageTransport : IDisposable
+    {
+        /// <summary>Display name of where messages go, e.g. "smtp.example.com:587".</summary>
+        string Server { get; }
+
+        Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken);
+    }
+
+    public sealed class TransportReceipt
+    {
+        public TransportReceipt(string? messageId, string? serverResponse = null)
+        {
+            MessageId = messageId;
+            ServerResponse = serverResponse;
+        }
+
+        public string? MessageId { get; }
+        public string? ServerResponse { get; }
+    }
+
+    /// <summary>
+    /// Where the engine reports what a user may want to see (-Verbose, warnings). Implementations must be thread-safe:
+    /// network code may call it from any thread; the cmdlet layer writes it on the pipeline thread.
+    /// Never pass a secret to it.
+    /// </summary>
+    public interface IRunLog
+    {
+        void Verbose(string message);
+        void Warning(string message);
+    }
+
+    public sealed class NullRunLog : IRunLog
+    {
+        public static readonly NullRunLog Instance = new NullRunLog();
+
+        public void Verbose(string message)
+        {
+        }
+
+        public void Warning(string message)
+        {
+        }
+    }
+}

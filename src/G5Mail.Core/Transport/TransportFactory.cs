@@ -1,0 +1,46 @@
+using System;
+using System.Runtime.InteropServices;
+using G5Mail.Core.Security;
+using G5Mail.Core.Settings;
+using G5Mail.Core.Smtp;
+
+namespace G5Mail.Core.Transport
+{
+    /// <summary>Chooses the transport for the effective settings' Method.</summary>
+    public static class TransportFactory
+    {
+        public static CertificatePolicy CreateCertificatePolicy(MailSettings settings)
+        {
+            return new CertificatePolicy(settings.CertificateThumbprint, settings.SkipCertificateCheck ?? Defaults.SkipCertificateCheck);
+        }
+
+        public static IMessageTransport Create(MailSettings settings, IRunLog log)
+        {
+            MailMethod method = settings.Method ?? throw new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
+                "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
+            switch (method)
+            {
+                case MailMethod.Smtp:
+                    return CreateSmtp(settings, log);
+                case MailMethod.Outlook:
+                    throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+                        RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
+                            ? "Sending through Outlook is not available in this version of G5Mail. Use -Method Smtp or ExchangeOnline."
+                            : "The Outlook method needs classic Outlook on Windows. On this computer use -Method Smtp or ExchangeOnline.",
+                        "Method");
+                default:
+                    throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+                        $"The {method} method is not available in this version of G5Mail. Use -Method Smtp.", "Method");
+            }
+        }
+
+        private static IMessageTransport CreateSmtp(MailSettings settings, IRunLog log)
+        {
+            var options = new SmtpTransportOptions(SmtpEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+            {
+                Credential = settings.Credential,
+            };
+            return new SmtpTransport(options, log);
+        }
+    }
+}

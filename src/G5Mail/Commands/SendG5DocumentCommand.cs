@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using G5Mail.Core;
+using G5Mail.Core.Delivery;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Settings;
+using G5Mail.Core.Transport;
+
+namespace G5Mail.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Sends Monitor G5 document printouts (PDF, XML) by e-mail with the effective settings.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommunications.Send, "G5Document", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(SendResult))]
+    public sealed class SendG5DocumentCommand : G5MailCmdlet
+    {
+        private readonly PipelineLog _log = new PipelineLog();
+        private SendRun? _run;
+        private int _inputIndex;
+
+        /// <summary>The files of one document (e.g. 1001.pdf and 1001.xml).</summary>
+        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+        [Alias("PSPath", "FullName", "LiteralPath")]
+        [ValidateNotNullOrEmpty]
+        public string[] Path { get; set; } = Array.Empty<string>();
+
+        /// <summary>Recipients from the document header. Several may be separated by ';' (handy in CSV files).</summary>
+        [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+        [Alias("Recipient", "Email", "EmailAddress")]
+        [AllowNull, AllowEmptyCollection, AllowEmptyString]
+        public string[]? To { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection, AllowEmptyString]
+        public string[]? Cc { get; set; }
+
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [AllowNull, AllowEmptyCollection, AllowEmptyString]
+        public string[]? Bcc { get; set; }
+
+        /// <summary>Files with the same DocumentId and recipients form one document. Default: the file name without extension.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("OrderNumber", "InvoiceNumber", "DocumentNumber")]
+        [AllowNull, AllowEmptyString]
+        public string? DocumentId { get; set; }
+
+        /// <summary>Subject; may use {DocumentIds}, {Part} and {PartCount}.</summary>
+        [Parameter]
+        public string? Subject { get; set; }
+
+        [Parameter]
+        public string? Body { get; set; }
+
+        [Parameter]
+        public SwitchParameter BodyAsHtml { get; set; }
+
+        /// <summary>Overrides CombineDocuments for this call.</summary>
+        [Parameter]
+        public SwitchParameter Combine { get; set; }
+
+        [Parameter]
+        [ValidateRange(0.001, 1_000_000)]
+        public double MaxAttachmentSizeMB { get; set; }
+
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? From { get; set; }
+
+        [Parameter]
+        public MailMethod Method { get; set; }
+
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        protected override void BeginProcessing()
+        {
+            MailSettings effective = LoadEffectiveSettingsOrThrow(settings =>
+            {
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
+                if (From != null) settings.From = From;
+                if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttachmentSizeMB))) settings.MaxAttachmentSizeMB = MaxAttachmentSizeMB;
+            });
+
+            var options = new SendRunOptions(effective) { Subject = Subject, Body = Body, BodyAsHtml = BodyAsHtml.IsPresent };
+            _run = new SendRun(options, () => TransportFactory.Create(effective, _log), _log);
+        }
+
+        protected override void ProcessRecord()
+        {
+            var request = new DocumentRequest(
+                Path.Select(ResolvePath).ToArray(),
+                SplitAddresses(To),
+                SplitAddresses(Cc),
+                SplitAddresses(Bcc),
+                string.IsNullOrWhiteSpace(DocumentId) ? null : DocumentId!.Trim(),
+                _inputIndex++,
+                Path.Length > 0 ? Path[0] : null);
+
+            foreach (MessageOutcome rejected in _run!.Add(request))
+            {
+                Emit(rejected);
+            }
+        }
+
+        protected override void EndProcessing()
+        {
+            SendRun run = _run!;
+            IReadOnlyList<PlannedMessage> plan = run.Plan();
+            long totalBytes = plan.Sum(p => p.AttachmentBytes);
+            long doneBytes = 0;
+            var progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
+            try
+            {
+                for (int i = 0; i < plan.Count; i++)
+                {
+                    CancellationToken.ThrowIfCancellationRequested();
+                    PlannedMessage planned = plan[i];
+                    if (plan.Count > 1)
+                    {
+                        progress.StatusDescription = $"Message {i + 1} of {plan.Count}, {Megabytes(doneBytes)} of {Megabytes(totalBytes)} MB";
+                        progress.PercentComplete = totalBytes > 0 ? (int)(doneBytes * 100 / totalBytes) : i * 100 / plan.Count;
+                        WriteProgress(progress);
+                    }
+
+                    string target = $"{string.Join(", ", planned.Recipients.To.Concat(planned.Recipients.Cc).Concat(planned.Recipients.Bcc))}: " +
+                                    $"{string.Join(", ", planned.Documents.Select(d => d.DocumentId))}" +
+                                    (planned.PartCount > 1 ? $" (part {planned.Part} of {planned.PartCount})" : string.Empty);
+                    MessageOutcome outcome;
+                    if (!ShouldProcess(target, "Send e-mail"))
+                    {
+                        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
+                        outcome = run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : "Declined");
+                    }
+                    else
+                    {
+                        outcome = run.Send(planned, CancellationToken);
+                    }
+
+                    _log.Flush(this);
+                    Emit(outcome);
+                    doneBytes += planned.AttachmentBytes;
+                }
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                // Ctrl+C: stop at once; PowerShell reports the pipeline as stopped.
+            }
+            finally
+            {
+                _log.Flush(this);
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _run?.Dispose();
+                _run = null;
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void Emit(MessageOutcome outcome)
+        {
+            WriteObject(SendResult.From(outcome));
+            if (outcome.Error != null)
+            {
+                WriteG5Error(outcome.Error);
+            }
+        }
+
+        private string ResolvePath(string path)
+        {
+            try
+            {
+                return GetUnresolvedProviderPathFromPSPath(path);
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is NotSupportedException)
+            {
+                // The engine reports the missing file with the FileNotFound id and the path as given.
+                return path;
+            }
+        }
+
+        private static string[] SplitAddresses(string[]? values)
+        {
+            if (values == null)
+            {
+                return Array.Empty<string>();
+            }
+
+            return values
+                .Where(v => !string.IsNullOrWhiteSpace(v))
+                .SelectMany(v => v.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
+                .Select(v => v.Trim())
+                .Where(v => v.Length > 0)
+                .ToArray();
+        }
+
+        private static string Megabytes(long bytes) => (bytes / 1_048_576d).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,206 @@
+# Send-G5Document over SMTP against a real smtp4dev on loopback; what arrived is read back through its REST API
+# and parsed with MimeKit, so every assertion is about the real message.
+BeforeDiscovery {
+    $script:Root = $env:G5MAIL_REPO_ROOT
+}
+
+BeforeAll {
+    Import-Module (Join-Path $env:G5MAIL_REPO_ROOT 'tests/pester/TestHelpers.psm1') -Force
+    Import-Module $env:G5MAIL_MODULE_PATH -Force
+    $script:Docs = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-send-" + [guid]::NewGuid().ToString('N'))
+    New-Item -ItemType Directory -Path $script:Docs | Out-Null
+
+    function script:Use-Settings {
+        param([hashtable] $Extra = @{})
+        $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+        $common = @{ Scope = 'System'; Method = 'Smtp'; Server = '127.0.0.1'; Port = $script:Server.SmtpPort; From = 'order@olbryggeriet.example' }
+        Set-G5MailSetting @common @Extra -WarningAction SilentlyContinue
+    }
+}
+
+AfterAll {
+    Remove-Item $script:Docs -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'Send-G5Document over plain SMTP' {
+    BeforeAll {
+        $script:Server = Start-Smtp4Dev
+        Use-Settings
+        $script:Pdf = New-TestPdf -Path (Join-Path $script:Docs 'Offert Åhus 1001.pdf') -Lines 'Offert 1001', 'Åhus Trä AB'
+        $script:Xml = Join-Path $script:Docs 'Offert Åhus 1001.xml'
+        Set-Content -Path $script:Xml -Value '<?xml version="1.0" encoding="utf-8"?><Offert nr="1001">Åhus</Offert>' -Encoding utf8
+    }
+    AfterAll { Stop-Smtp4Dev $script:Server }
+    BeforeEach { Clear-Smtp4DevMessages $script:Server }
+
+    It 'delivers the PDF and XML of one document byte for byte with their Swedish names and subject' {
+        $result = Send-G5Document -Path $script:Pdf.FullName, $script:Xml -To 'inkop@ahustra.example' -Subject 'Beställning från Ölbryggeriet {DocumentIds}'
+        $result.Status | Should -Be 'Sent'
+        $result.DocumentIds | Should -Be @('Offert Åhus 1001')
+        $result.Attachments | Should -Be @('Offert Åhus 1001.pdf', 'Offert Åhus 1001.xml')
+        $result.MessageId | Should -Not -BeNullOrEmpty
+
+        $messages = @(Get-Smtp4DevMessage $script:Server)
+        $messages.Count | Should -Be 1
+        $messages[0].Subject | Should -Be 'Beställning från Ölbryggeriet Offert Åhus 1001'
+        $messages[0].To.ToString() | Should -Match 'inkop@ahustra.example'
+        $attachments = @(Get-MimeAttachment $messages[0])
+        $attachments.Name | Should -Be @('Offert Åhus 1001.pdf', 'Offert Åhus 1001.xml')
+        $attachments[0].ContentType | Should -Be 'application/pdf'
+        $attachments[1].ContentType | Should -Be 'application/xml'
+        Get-BytesHash $attachments[0].Bytes | Should -Be (Get-BytesHash ([IO.File]::ReadAllBytes($script:Pdf.FullName)))
+        Get-BytesHash $attachments[1].Bytes | Should -Be (Get-BytesHash ([IO.File]::ReadAllBytes($script:Xml)))
+    }
+
+    It 'takes pipeline input from Get-ChildItem and groups 1002.pdf with 1002.xml into one document' {
+        $dir = Join-Path $script:Docs 'folder'
+        New-Item -ItemType Directory -Path $dir -Force | Out-Null
+        New-TestPdf -Path (Join-Path $dir '1002.pdf') | Out-Null
+        Set-Content -Path (Join-Path $dir '1002.xml') -Value '<a/>'
+        New-TestPdf -Path (Join-Path $dir '1003.pdf') | Out-Null
+        $results = Get-ChildItem $dir | Send-G5Document -To 'kund@example.se'
+        $results.Count | Should -Be 2
+        ($results | Where-Object { $_.DocumentIds -contains '1002' }).Attachments | Should -Be @('1002.pdf', '1002.xml')
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 2
+    }
+
+    It 'takes pipeline input from Import-Csv by property name (Path, EmailAddress, InvoiceNumber)' {
+        $csv = Join-Path $script:Docs 'invoices.csv'
+        @(
+            [pscustomobject]@{ Path = $script:Pdf.FullName; EmailAddress = 'a@example.se'; InvoiceNumber = 'F-1' },
+            [pscustomobject]@{ Path = $script:Xml; EmailAddress = 'b@example.se;c@example.se'; InvoiceNumber = 'F-2' }
+        ) | Export-Csv -Path $csv -NoTypeInformation -Encoding utf8
+        $results = Import-Csv $csv | Send-G5Document
+        $results.Status | Should -Be @('Sent', 'Sent')
+        $results[1].To | Should -Be @('b@example.se', 'c@example.se')
+        $results.DocumentIds | Should -Be @('F-1', 'F-2')
+    }
+
+    It 'reports a missing recipient, a bad address and a missing file with their ids while the other documents arrive' {
+        $good = New-TestPdf -Path (Join-Path $script:Docs '3001.pdf')
+        $inputs = @(
+            [pscustomobject]@{ Path = $good.FullName; To = 'ok@example.se' },
+            [pscustomobject]@{ Path = $good.FullName; To = $null; DocumentId = 'NoRecipient' },
+            [pscustomobject]@{ Path = $good.FullName; To = 'not-an-address'; DocumentId = 'BadAddress' },
+            [pscustomobject]@{ Path = (Join-Path $script:Docs 'missing.pdf'); To = 'ok2@example.se' }
+        )
+        $results = $inputs | Send-G5Document -ErrorVariable errs -ErrorAction SilentlyContinue
+        $results.Count | Should -Be 4
+        @($results | Where-Object Status -eq 'Sent').Count | Should -Be 1
+        @($results | Where-Object Status -eq 'Failed').Count | Should -Be 3
+        $errs.FullyQualifiedErrorId | ForEach-Object { ($_ -split ',')[0] } | Sort-Object | Should -Be @('FileNotFound', 'InvalidAddress', 'MissingRecipient')
+        ($results | Where-Object ErrorId -eq 'FileNotFound').Error | Should -Match 'missing\.pdf'
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 1
+    }
+
+    It '-WhatIf connects to nothing and returns the plan' {
+        $results = Send-G5Document -Path $script:Pdf.FullName -To 'inkop@ahustra.example' -WhatIf
+        $results.Status | Should -Be 'WhatIf'
+        $results.Attachments | Should -Be @('Offert Åhus 1001.pdf')
+        Start-Sleep -Milliseconds 300
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
+    }
+
+    It 'is stopped with ErrorAction Stop on the first failure' {
+        { Send-G5Document -Path (Join-Path $script:Docs 'nope.pdf') -To 'a@example.se' -ErrorAction Stop } | Should -Throw -ErrorId 'FileNotFound*'
+    }
+}
+
+Describe 'Combine and splitting' {
+    BeforeAll {
+        $script:Server = Start-Smtp4Dev
+        Use-Settings
+        $script:Big = foreach ($n in 1..5) { New-TestPdf -Path (Join-Path $script:Docs "Big$n.pdf") -PadToBytes 4MB }
+        $script:Huge = New-TestPdf -Path (Join-Path $script:Docs 'Huge.pdf') -PadToBytes 15MB
+    }
+    AfterAll { Stop-Smtp4Dev $script:Server }
+    BeforeEach { Clear-Smtp4DevMessages $script:Server }
+
+    It 'sends 5 documents of 4 MiB to one recipient with a 10 MB limit as 3 messages' {
+        $results = $script:Big | Send-G5Document -To 'kund@example.se' -Combine -MaxAttachmentSizeMB 10
+        $results.Count | Should -Be 3
+        $results.Status | Should -Be @('Sent', 'Sent', 'Sent')
+        $results.Part | Should -Be @(1, 2, 3)
+        $results.PartCount | Should -Be @(3, 3, 3)
+        foreach ($r in $results) { $r.AttachmentBytes | Should -BeLessOrEqual (10 * 1MB) }
+        ($results.DocumentIds | Sort-Object) | Should -Be @('Big1', 'Big2', 'Big3', 'Big4', 'Big5')
+        $messages = @(Get-Smtp4DevMessage $script:Server)
+        $messages.Count | Should -Be 3
+        ($messages.Subject | Where-Object { $_ -match '\(part 2 of 3\)' }).Count | Should -Be 1
+    }
+
+    It 'never splits a single 15 MiB document' {
+        $results = Send-G5Document -Path $script:Huge.FullName -To 'kund@example.se' -Combine -MaxAttachmentSizeMB 10
+        $results.Count | Should -Be 1
+        $results.Status | Should -Be 'Sent'
+        $results.PartCount | Should -Be 1
+        $attachment = Get-MimeAttachment (Get-Smtp4DevMessage $script:Server)
+        Get-BytesHash $attachment.Bytes | Should -Be (Get-BytesHash ([IO.File]::ReadAllBytes($script:Huge.FullName)))
+    }
+
+    It 'makes one group per recipient set (case-insensitive)' {
+        $small = foreach ($n in 1..3) { New-TestPdf -Path (Join-Path $script:Docs "S$n.pdf") }
+        $inputs = @(
+            [pscustomobject]@{ Path = $small[0].FullName; To = 'A@example.se' },
+            [pscustomobject]@{ Path = $small[1].FullName; To = 'b@example.se' },
+            [pscustomobject]@{ Path = $small[2].FullName; To = 'a@EXAMPLE.se' }
+        )
+        $results = $inputs | Send-G5Document -Combine
+        $results.Count | Should -Be 2
+        ($results | Where-Object { $_.DocumentIds.Count -eq 2 }).DocumentIds | Should -Be @('S1', 'S3')
+    }
+
+    It 'with CombineDocuments off sends one message per document' {
+        $results = $script:Big[0..1] | Send-G5Document -To 'kund@example.se'
+        $results.Count | Should -Be 2
+    }
+}
+
+Describe 'Server size limit' {
+    BeforeAll {
+        $script:Server = Start-Smtp4Dev -MaxMessageSize (2MB)
+        Use-Settings
+    }
+    AfterAll { Stop-Smtp4Dev $script:Server }
+
+    It 'reports MessageTooLarge naming both sizes, and still sends the others' {
+        $big = New-TestPdf -Path (Join-Path $script:Docs 'TooBig.pdf') -PadToBytes 3MB
+        $small = New-TestPdf -Path (Join-Path $script:Docs 'Fits.pdf')
+        $results = $big, $small | Send-G5Document -To 'kund@example.se' -ErrorVariable errs -ErrorAction SilentlyContinue
+        $results[0].Status | Should -Be 'Failed'
+        $results[0].ErrorId | Should -Be 'MessageTooLarge'
+        $results[0].Error | Should -Match '4\.\d MB'
+        $results[0].Error | Should -Match '2\.0 MB'
+        $results[1].Status | Should -Be 'Sent'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'MessageTooLarge*'
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 1
+    }
+}
+
+Describe 'Authentication' {
+    BeforeAll {
+        $script:Password = 'Sup3r-Secret-Pässwörd!'
+        $script:Server = Start-Smtp4Dev -User "sender=$($script:Password)" -AuthenticationRequired
+        $script:Doc = New-TestPdf -Path (Join-Path $script:Docs 'Auth.pdf')
+    }
+    AfterAll { Stop-Smtp4Dev $script:Server }
+
+    It 'sends with the right credential' {
+        $cred = [pscredential]::new('sender', (ConvertTo-SecureString $script:Password -AsPlainText -Force))
+        Use-Settings @{ Credential = $cred }
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se'
+        $result.Status | Should -Be 'Sent'
+    }
+
+    It 'reports AuthenticationFailed for a wrong password, and the password is in no output' {
+        $wrong = 'Wr0ng-Pässwörd-' + [guid]::NewGuid()
+        $cred = [pscredential]::new('sender', (ConvertTo-SecureString $wrong -AsPlainText -Force))
+        Use-Settings @{ Credential = $cred }
+        $all = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -Verbose -ErrorVariable errs *>&1 | Out-String
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed*'
+        $all | Should -Match 'AuthenticationFailed|rejected the login'
+        $all | Should -Not -Match ([regex]::Escape($wrong))
+        ($errs | Out-String) | Should -Not -Match ([regex]::Escape($wrong))
+        ($errs[0].Exception.ToString()) | Should -Not -Match ([regex]::Escape($wrong))
+    }
+}
