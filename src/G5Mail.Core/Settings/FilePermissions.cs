@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.IO;
 using System.Reflection;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace G5Mail.Core.Settings
@@ -36,12 +37,18 @@ namespace G5Mail.Core.Settings
                 }
                 catch (TargetInvocationException ex) when (ex.InnerException != null)
                 {
-                    throw ex.InnerException;
+                    ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
                 }
 
                 return;
             }
 
+            RestrictToOwnerWithLibc(path);
+        }
+
+        /// <summary>The fallback for runtimes before .NET 7 (internal so a test can run it on every runtime).</summary>
+        internal static void RestrictToOwnerWithLibc(string path)
+        {
             if (chmod(path, OwnerReadWrite) != 0)
             {
                 int errno = Marshal.GetLastWin32Error();

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Net;
 using System.Security;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using G5Mail.Core.Diagnostics;
 
@@ -397,7 +398,13 @@ namespace G5Mail.Core.Settings
         {
             using (var buffer = new MemoryStream())
             {
-                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+                using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions
+                {
+                    Indented = true,
+                    // Readable for people who open the file: no \u003C for '<' in From or \u002B for '+' in base64.
+                    // The file is never embedded in HTML, where that escaping matters.
+                    Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+                }))
                 {
                     writer.WriteStartObject();
                     writeProperties(writer);
