@@ -227,6 +227,11 @@ namespace G5Mail.Core.Settings
             {
                 return null;
             }
+            catch (IOException ex)
+            {
+                throw new G5MailException(SettingsErrorIds.SettingsReadFailed, ErrorKind.ReadError,
+                    $"The settings file '{path}' could not be read: {ex.Message}", path, ex);
+            }
 
             int start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
             var result = new List<KeyValuePair<string, JsonElement>>();
@@ -452,5 +457,8 @@ namespace G5Mail.Core.Settings
     {
         /// <summary>An I/O failure while writing a settings file (disk full, file locked); the old file is intact.</summary>
         public const string SettingsWriteFailed = "SettingsWriteFailed";
+
+        /// <summary>An I/O failure while reading a settings file (locked, device error).</summary>
+        public const string SettingsReadFailed = "SettingsReadFailed";
     }
 }
