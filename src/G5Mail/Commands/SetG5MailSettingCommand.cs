@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using System.Net;
+using System.Security;
+using G5Mail.Core;
+using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Settings;
+
+namespace G5Mail.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Changes G5Mail settings in the System or User scope.</para>
+    /// <para type="description">Only the named settings change. Every value is validated before anything is written;
+    /// the file is replaced atomically. Cross-field gaps (e.g. Method Smtp without a Server) are reported as warnings.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Set, "G5MailSetting", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [OutputType(typeof(MailSettings))]
+    public sealed class SetG5MailSettingCommand : G5MailCmdlet
+    {
+        /// <summary><para type="description">The scope to change: User (default) or System.</para></summary>
+        [Parameter]
+        [ValidateSet("System", "User")]
+        public SettingsScope Scope { get; set; } = SettingsScope.User;
+
+        /// <summary><para type="description">How mail is sent: Outlook, Exchange, Smtp or ExchangeOnline.</para></summary>
+        [Parameter]
+        public MailMethod Method { get; set; }
+
+        /// <summary><para type="description">IP address or DNS name of the server; for Exchange also a full https EWS URL.</para></summary>
+        [Parameter]
+        public string? Server { get; set; }
+
+        /// <summary><para type="description">0 to 65535; 0 means the method's standard port.</para></summary>
+        [Parameter]
+        public int Port { get; set; }
+
+        /// <summary><para type="description">Require an encrypted connection. Use -UseSsl:$false to turn it off.</para></summary>
+        [Parameter]
+        public SwitchParameter UseSsl { get; set; }
+
+        /// <summary><para type="description">System scope: the SMTP account. User scope: the user's Exchange account.</para></summary>
+        [Parameter]
+        [Credential]
+        public PSCredential? Credential { get; set; }
+
+        /// <summary><para type="description">The sender, or the mailbox to send as.</para></summary>
+        [Parameter]
+        public string? From { get; set; }
+
+        /// <summary><para type="description">The Entra ID app's Application (client) ID, a GUID.</para></summary>
+        [Parameter]
+        public string? ClientId { get; set; }
+
+        /// <summary><para type="description">The Directory (tenant) ID, a GUID, or a verified domain of the tenant.</para></summary>
+        [Parameter]
+        public string? TenantId { get; set; }
+
+        /// <summary><para type="description">Exchange Online sign-in: ClientSecret (app) or UsernamePassword (user, ROPC).</para></summary>
+        [Parameter]
+        public AuthenticationFlow AuthenticationFlow { get; set; }
+
+        /// <summary><para type="description">The client secret's Value, as a SecureString.</para></summary>
+        [Parameter]
+        public SecureString? ClientSecret { get; set; }
+
+        /// <summary><para type="description">When the client secret expires (as shown when it was created).</para></summary>
+        [Parameter]
+        public DateTime ClientSecretExpiresOn { get; set; }
+
+        /// <summary><para type="description">Largest total attachment size of one multi-document message, in MB (1 MB = 1,048,576 bytes).</para></summary>
+        [Parameter]
+        public double MaxAttachmentSizeMB { get; set; }
+
+        /// <summary><para type="description">Send several documents to the same recipients in one message.</para></summary>
+        [Parameter]
+        public SwitchParameter CombineDocuments { get; set; }
+
+        /// <summary><para type="description">Copy to the sender: None, Cc or Bcc.</para></summary>
+        [Parameter]
+        public CopyToSelf SendCopyToSelf { get; set; }
+
+        /// <summary><para type="description">Exchange Online transport: Graph or Smtp (XOAUTH2).</para></summary>
+        [Parameter]
+        public ExchangeOnlineProtocol ExchangeOnlineProtocol { get; set; }
+
+        /// <summary><para type="description">Entra ID authority host, for sovereign clouds.</para></summary>
+        [Parameter]
+        public string? AuthorityHost { get; set; }
+
+        /// <summary><para type="description">Microsoft Graph host, for sovereign clouds.</para></summary>
+        [Parameter]
+        public string? GraphEndpoint { get; set; }
+
+        /// <summary><para type="description">Trust exactly this server certificate (SHA-1 or SHA-256 thumbprint).</para></summary>
+        [Parameter]
+        public string? CertificateThumbprint { get; set; }
+
+        /// <summary><para type="description">Accept any server certificate (warns on every use).</para></summary>
+        [Parameter]
+        public SwitchParameter SkipCertificateCheck { get; set; }
+
+        /// <summary><para type="description">Settings to remove from this scope (a User value then falls back to System).</para></summary>
+        [Parameter]
+        [ValidateSet(
+            "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
+            "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
+            "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck")]
+        public string[]? Clear { get; set; }
+
+        /// <summary><para type="description">Return the scope's settings after the change.</para></summary>
+        [Parameter]
+        public SwitchParameter PassThru { get; set; }
+
+        protected override void ProcessRecord()
+        {
+            var service = new SettingsService();
+            SettingsChangePlan plan;
+            try
+            {
+                plan = service.Plan(Scope, BoundSettings(), Clear ?? Array.Empty<string>());
+            }
+            catch (G5MailException ex)
+            {
+                ThrowTerminating(ex);
+                return;
+            }
+
+            if (plan.IsEmpty)
+            {
+                WriteWarning("Nothing to change: give at least one setting (e.g. -Server mail.example.com) or -Clear <name>.");
+            }
+            else
+            {
+                WriteVerbose($"{Scope} settings '{plan.Path}': {plan.Description}.");
+                if (plan.Values.Keys.Any(d => d.IsSecret))
+                {
+                    WriteDebug($"Secrets are stored encrypted ({SecretProtector.For(Scope, plan.Path).Scheme}); only their protected form is written.");
+                }
+
+                if (!ShouldProcess(plan.Path, $"{Scope} settings: {plan.Description}"))
+                {
+                    return;
+                }
+
+                try
+                {
+                    service.Apply(plan);
+                }
+                catch (G5MailException ex)
+                {
+                    ThrowTerminating(ex);
+                    return;
+                }
+
+                foreach (Finding finding in plan.FindingsAfter)
+                {
+                    if (finding.Severity == FindingSeverity.Information)
+                    {
+                        WriteVerbose($"{finding.Code}: {finding.Message}");
+                    }
+                    else
+                    {
+                        WriteWarning($"{finding.Code}: {finding.Message}");
+                    }
+                }
+            }
+
+            if (PassThru)
+            {
+                try
+                {
+                    WriteObject(MailSettings.FromView(service.Get(Scope)));
+                }
+                catch (G5MailException ex)
+                {
+                    ThrowTerminating(ex);
+                }
+            }
+        }
+
+        /// <summary>The settings named on the command line, as raw values for the engine to validate.</summary>
+        private IEnumerable<KeyValuePair<string, object?>> BoundSettings()
+        {
+            var bound = MyInvocation.BoundParameters;
+            foreach (SettingDefinition definition in SettingDefinitions.All)
+            {
+                if (!bound.TryGetValue(definition.Name, out object? value))
+                {
+                    continue;
+                }
+
+                switch (value)
+                {
+                    case SwitchParameter s:
+                        value = s.IsPresent;
+                        break;
+                    case PSCredential c:
+                        // PSCredential.Empty carries no user: the engine refuses it and points to -Clear.
+                        value = string.IsNullOrEmpty(c.UserName) ? null : new NetworkCredential(c.UserName, c.Password);
+                        break;
+                }
+
+                yield return new KeyValuePair<string, object?>(definition.Name, value);
+            }
+        }
+    }
+}
