@@ -7,6 +7,14 @@ function Get-PesterModulePath {
     $psd1
 }
 
+# The pwsh running this build, for child sessions. Under `dotnet pwsh` (the repo's local tool) the process is
+# dotnet itself, so the child is `dotnet <PSHOME>/pwsh.dll`.
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($exe)
+}
+
 # Lays out artifacts/G5Mail/: manifest, binaries, formats and help, ready to copy into $env:PSModulePath.
 function Publish-ModuleLayout {
     param([string] $Root, [string] $Configuration)
