@@ -33,6 +33,12 @@ function Publish-ModuleLayout {
     $helpBuilder = Join-Path $PSScriptRoot 'Build-Help.ps1'
     if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut }
 
+    # `Import-Module ./G5Mail.psd1` makes the repository root the ModuleBase, and PowerShell looks for a binary
+    # module's help (and about_ topics) only in ModuleBase/<culture>, not beside the dll: so the help goes there too.
+    $rootHelp = Join-Path $Root 'en-US'
+    if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
+    Copy-Item $helpOut -Destination $rootHelp -Recurse
+
     # The artifacts manifest is the root manifest with paths made relative to the module folder.
     $manifest = Get-Content -Raw (Join-Path $Root 'G5Mail.psd1')
     $manifest = $manifest -replace "artifacts/G5Mail/", ''
