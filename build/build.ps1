@@ -79,8 +79,8 @@ function Invoke-Test {
         $pesterJson = Join-Path $resultsDir 'pester.json'
         $runner = Join-Path $PSScriptRoot 'Invoke-PesterRun.ps1'
         # A fresh child pwsh: the tests see the built module exactly as a user would import it.
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -NonInteractive -File $runner -Root $Root -ResultPath $pesterJson -Filter $PesterFilter
+        $pwsh, $pwshArgs = Get-PwshCommand
+        & $pwsh $pwshArgs -NoProfile -NonInteractive -File $runner -Root $Root -ResultPath $pesterJson -Filter $PesterFilter
         if (Test-Path $pesterJson) {
             $p = Get-Content -Raw $pesterJson | ConvertFrom-Json
             $passed += [int] $p.Passed
@@ -101,8 +101,8 @@ switch ($Task) {
     'Test' { Invoke-Test }
     'Demo' {
         Invoke-Build
-        $pwsh = (Get-Process -Id $PID).Path
-        & $pwsh -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
+        $pwsh, $pwshArgs = Get-PwshCommand
+        & $pwsh $pwshArgs -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
         exit $LASTEXITCODE
     }
 }

@@ -7,6 +7,14 @@ function Get-PesterModulePath {
     $psd1
 }
 
+# The pwsh running this build, for child sessions. Under `dotnet pwsh` (the repo's local tool) the process is
+# dotnet itself, so the child is `dotnet <PSHOME>/pwsh.dll`.
+function Get-PwshCommand {
+    $exe = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { return @($exe, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($exe)
+}
+
 # Lays out artifacts/G5Mail/: manifest, binaries, formats and help, ready to copy into $env:PSModulePath.
 function Publish-ModuleLayout {
     param([string] $Root, [string] $Configuration)
@@ -24,6 +32,12 @@ function Publish-ModuleLayout {
     New-Item -ItemType Directory -Path $helpOut | Out-Null
     $helpBuilder = Join-Path $PSScriptRoot 'Build-Help.ps1'
     if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut }
+
+    # `Import-Module ./G5Mail.psd1` makes the repository root the ModuleBase, and PowerShell looks for a binary
+    # module's help (and about_ topics) only in ModuleBase/<culture>, not beside the dll: so the help goes there too.
+    $rootHelp = Join-Path $Root 'en-US'
+    if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
+    Copy-Item $helpOut -Destination $rootHelp -Recurse
 
     # The artifacts manifest is the root manifest with paths made relative to the module folder.
     $manifest = Get-Content -Raw (Join-Path $Root 'G5Mail.psd1')
