@@ -2,6 +2,8 @@ using System;
 using System.Management.Automation;
 using System.Threading;
 using G5Mail.Core;
+using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Settings;
 
 namespace G5Mail
 {
@@ -44,6 +46,65 @@ namespace G5Mail
         internal static ErrorCategory ToCategory(ErrorKind kind)
         {
             return Enum.TryParse(kind.ToString(), out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
+        }
+
+        /// <summary>
+        /// Loads the effective settings (System overlaid with User), applies this call's overrides, writes settings
+        /// problems and warnings, and stops with SettingsIncomplete when the result cannot work.
+        /// </summary>
+        internal Core.Settings.MailSettings LoadEffectiveSettingsOrThrow(Action<Core.Settings.MailSettings> overrides, bool enforceComplete = true)
+        {
+            SettingsView view;
+            try
+            {
+                view = new SettingsService().LoadEffective();
+            }
+            catch (G5MailException ex)
+            {
+                ThrowTerminating(ex);
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+
+            foreach (SettingsProblem problem in view.Problems)
+            {
+                if (problem.Severity == FindingSeverity.Error)
+                {
+                    WriteG5Error(problem.ToException());
+                }
+                else
+                {
+                    WriteWarning(problem.Message);
+                }
+            }
+
+            Core.Settings.MailSettings settings = view.Settings;
+            overrides(settings);
+            var findings = SettingsFindings.Evaluate(settings, view.Sources);
+            foreach (Finding finding in findings)
+            {
+                if (finding.Severity == FindingSeverity.Warning)
+                {
+                    WriteWarning(finding.Message);
+                }
+                else if (finding.Severity == FindingSeverity.Information)
+                {
+                    WriteVerbose(finding.Message);
+                }
+            }
+
+            if (enforceComplete)
+            {
+                try
+                {
+                    SettingsFindings.EnsureComplete(findings, view.Problems);
+                }
+                catch (G5MailException ex)
+                {
+                    ThrowTerminating(ex);
+                }
+            }
+
+            return settings;
         }
 
         /// <summary>A bad call: stops the cmdlet with the engine error's id.</summary>
