@@ -11,7 +11,7 @@ namespace G5Mail.Core.Sending
         Trivial,
         FirstFitDecreasing,
         LocalSearch,
-        BranchAndBound,
+        BinCompletion,
         DynamicProgramming,
     }
 
@@ -44,31 +44,34 @@ namespace G5Mail.Core.Sending
     /// capacity. Deterministic: ties are broken by item index, and every search is bounded by a work count, not a
     /// clock.
     ///
-    /// Strategy: items sorted by size descending; first-fit-decreasing (FFD) gives an upper bound, the
-    /// Martello-Toth bound L2 a lower one, and when they meet the FFD packing is optimal (the common case).
-    /// Otherwise a branch and bound with symmetry breaking looks for a packing in LB, LB+1, ... bins within a node
-    /// budget; up to <see cref="ExactItemLimit"/> items an undecided search ends in an exact subset dynamic
-    /// programme (2^n states, bounded work), so small groups are always minimal. Larger groups get a local search
-    /// that tries to empty the lightest bins by moves and exchanges; every step keeps a valid packing with no
-    /// more bins than before, so the result is never worse than FFD.
+    /// Strategy: items sorted by size descending. First-fit-decreasing (FFD) gives a packing, the Martello-Toth
+    /// bound L2 a lower bound; when they meet (the common case) FFD is optimal. Groups over
+    /// <see cref="ExactItemLimit"/> items first get a local search (Levine-Ducatelle style). Then Korf's bin
+    /// completion, a branch and bound with dominance, looks for fewer bins within a node budget, and proves
+    /// optimality when it finishes. Up to <see cref="ExactItemLimit"/> items a search that ran out of budget ends
+    /// in an exact dynamic programme over subsets (2^n n steps, bounded), so small groups are always minimal.
+    /// Every stage starts from the best packing so far and only replaces it by one with fewer bins, so the
+    /// result is never worse than FFD.
     /// </summary>
     internal sealed class BinPacker
     {
         /// <summary>Groups up to this size are always packed minimally.</summary>
         public const int ExactItemLimit = 20;
 
-        /// <summary>Beyond this many items the branch and bound (recursive, one level per item) is not tried.</summary>
+        /// <summary>Beyond this many items the bin completion search (recursive, one level per bin) is not tried.</summary>
         private const int BranchAndBoundItemLimit = 200;
 
         private readonly long _nodeBudget;
         private readonly long _localSearchBudget;
+        private readonly bool _exactFallback;
 
         // The dynamic programme's tables, kept for the next group of the same plan.
         private long[]? _dpBest;
         private sbyte[]? _dpLast;
 
-        private readonly bool _exactFallback;
-
+        /// <param name="nodeBudget">Search nodes per group (fewer for groups over ExactItemLimit items).</param>
+        /// <param name="localSearchBudget">Work units (item comparisons) of the local search per group.</param>
+        /// <param name="exactFallback">Tests turn the dynamic programme off to check the search alone.</param>
         public BinPacker(long nodeBudget = 100_000, long localSearchBudget = 2_000_000, bool exactFallback = true)
         {
             _nodeBudget = nodeBudget;
@@ -142,7 +145,7 @@ namespace G5Mail.Core.Sending
                 if (better != null)
                 {
                     bins = better;
-                    method = PackingMethod.BranchAndBound;
+                    method = PackingMethod.BinCompletion;
                 }
 
                 optimal = proven;
@@ -776,9 +779,11 @@ namespace G5Mail.Core.Sending
                 int out1 = -1, out2 = -1, in1 = -1, in2 = -1;
                 var m = bin.Count;
                 var f = pool.Count;
+
+                // What leaves the bin: nothing (o1 = -1), one item (o2 = -1) or two items (o1 < o2).
                 for (var o1 = -1; o1 < m; o1++)
                 {
-                    for (var o2 = o1 < 0 ? -1 : o1 + 1; o2 < m; o2++)
+                    for (var o2 = -1; o2 < m; o2 = o2 < 0 ? Math.Max(o1 + 1, 0) : o2 + 1)
                     {
                         if (o1 < 0 && o2 >= 0)
                         {
@@ -789,35 +794,25 @@ namespace G5Mail.Core.Sending
                         var room = capacity - load + removed;
                         for (var i1 = 0; i1 < f; i1++)
                         {
-                            var a = s[pool[i1]];
-                            if (a <= room && load - removed + a > bestLoad)
+                            var single = s[pool[i1]];
+                            if (single <= room && load - removed + single > bestLoad)
                             {
-                                bestLoad = load - removed + a;
-                                out1 = o1;
-                                out2 = o2;
-                                in1 = i1;
-                                in2 = -1;
+                                bestLoad = load - removed + single;
+                                (out1, out2, in1, in2) = (o1, o2, i1, -1);
                             }
 
                             for (var i2 = i1 + 1; i2 < f; i2++)
                             {
-                                var pair = a + s[pool[i2]];
+                                var pair = single + s[pool[i2]];
                                 if (pair <= room && load - removed + pair > bestLoad)
                                 {
                                     bestLoad = load - removed + pair;
-                                    out1 = o1;
-                                    out2 = o2;
-                                    in1 = i1;
-                                    in2 = i2;
+                                    (out1, out2, in1, in2) = (o1, o2, i1, i2);
                                 }
                             }
                         }
 
                         work += 1 + (f * (f + 1) / 2);
-                        if (o1 < 0)
-                        {
-                            break; // o2 loop only matters once an item leaves
-                        }
                     }
                 }
 
@@ -828,14 +823,14 @@ namespace G5Mail.Core.Sending
 
                 var incoming = in2 >= 0 ? new[] { pool[in1], pool[in2] } : new[] { pool[in1] };
                 var outgoing = new List<int>();
-                if (o2Valid(out2))
-                {
-                    outgoing.Add(bin[out2]);
-                }
-
                 if (out1 >= 0)
                 {
                     outgoing.Add(bin[out1]);
+                }
+
+                if (out2 >= 0)
+                {
+                    outgoing.Add(bin[out2]);
                 }
 
                 foreach (var item in incoming)
@@ -852,8 +847,6 @@ namespace G5Mail.Core.Sending
 
                 loads[b] = bestLoad;
                 return true;
-
-                static bool o2Valid(int index) => index >= 0;
             }
         }
     }

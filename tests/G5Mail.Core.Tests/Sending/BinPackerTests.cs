@@ -91,7 +91,7 @@ namespace G5Mail.Core.Tests.Sending
                 AssertValid(sizes, capacity, searchOnly);
                 AssertValid(sizes, capacity, dynamicOnly);
                 Assert.True(searchOnly.IsOptimal && dynamicOnly.IsOptimal);
-                if (searchOnly.Method == PackingMethod.BranchAndBound || dynamicOnly.Method == PackingMethod.DynamicProgramming)
+                if (searchOnly.Method == PackingMethod.BinCompletion || dynamicOnly.Method == PackingMethod.DynamicProgramming)
                 {
                     searched++;
                 }
