@@ -11,6 +11,21 @@ namespace G5Mail.Core.Sending
     public static class MessagePlanner
     {
         /// <summary>
+        /// MaxAttachmentSizeMB in bytes (1 MB = 1,048,576 bytes, as the contract defines), rounded down: a
+        /// message may hold exactly the limit, never a byte more.
+        /// </summary>
+        public static long LimitFromMegabytes(double maxAttachmentSizeMB)
+        {
+            if (double.IsNaN(maxAttachmentSizeMB) || maxAttachmentSizeMB <= 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(maxAttachmentSizeMB), maxAttachmentSizeMB, "MaxAttachmentSizeMB must be greater than 0.");
+            }
+
+            var bytes = Math.Floor(maxAttachmentSizeMB * Settings.Defaults.BytesPerMB);
+            return bytes >= long.MaxValue ? long.MaxValue : Math.Max(1, (long)bytes);
+        }
+
+        /// <summary>
         /// Without <paramref name="combine"/>: one message per document. With it: one message per distinct
         /// recipient set, split only when it holds two or more documents whose attachments together exceed
         /// <paramref name="limitBytes"/>; then into as few messages as possible, each within the limit, a document

@@ -73,7 +73,7 @@ namespace G5Mail.Core.Tests.Sending
         }
 
         [Fact]
-        public void Branch_and_bound_agrees_with_dynamic_programming_up_to_the_exact_limit()
+        public void Bin_completion_agrees_with_dynamic_programming_up_to_the_exact_limit()
         {
             // The dynamic programme alone (no node budget for the search) and the search alone (no fallback)
             // must give the same count on instances hard enough that first-fit-decreasing is not trivially
@@ -85,7 +85,10 @@ namespace G5Mail.Core.Tests.Sending
             {
                 var n = random.Next(8, BinPacker.ExactItemLimit + 1);
                 const long capacity = 1000;
-                var sizes = Enumerable.Range(0, n).Select(_ => (long)(150 + random.Next(450))).ToArray();
+                // Half the rounds draw from a few sizes only: many equal items, as identical printouts give.
+                var sizes = round % 2 == 0
+                    ? Enumerable.Range(0, n).Select(_ => (long)(150 + random.Next(450))).ToArray()
+                    : Enumerable.Range(0, n).Select(_ => (long)(150 + (50 * random.Next(9)))).ToArray();
                 var searchOnly = new BinPacker(nodeBudget: 50_000_000, exactFallback: false).Pack(sizes, capacity);
                 var dynamicOnly = new BinPacker(nodeBudget: 0).Pack(sizes, capacity);
                 AssertValid(sizes, capacity, searchOnly);

@@ -127,6 +127,30 @@ namespace G5Mail.Core.Tests.Sending
         public void Rejects_a_limit_that_is_not_positive()
         {
             Assert.Throws<ArgumentOutOfRangeException>(() => MessagePlanner.Plan(Array.Empty<Document>(), true, 0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MessagePlanner.LimitFromMegabytes(0));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MessagePlanner.LimitFromMegabytes(double.NaN));
+        }
+
+        [Theory]
+        [InlineData(10, 10_485_760)]
+        [InlineData(0.5, 524_288)]
+        [InlineData(2.0000001, 2_097_152)]
+        [InlineData(1e-9, 1)]
+        public void Megabytes_are_binary_and_round_down(double megabytes, long bytes)
+        {
+            Assert.Equal(bytes, MessagePlanner.LimitFromMegabytes(megabytes));
+        }
+
+        [Fact]
+        public void A_group_exactly_at_the_limit_is_one_message_and_one_byte_more_splits()
+        {
+            var kund = Recipients("kund@example.se");
+            var limit = MessagePlanner.LimitFromMegabytes(10);
+            var exact = new[] { Doc("a", limit / 2, kund, 0), Doc("b", limit - (limit / 2), kund, 1) };
+            var over = new[] { Doc("a", limit / 2, kund, 0), Doc("b", limit - (limit / 2) + 1, kund, 1) };
+
+            Assert.Single(MessagePlanner.Plan(exact, true, limit));
+            Assert.Equal(2, MessagePlanner.Plan(over, true, limit).Count);
         }
 
         [Fact]
