@@ -63,6 +63,7 @@ function Start-Smtp4Dev {
     foreach ($u in $User) { $arguments += "--user=$u" }
     if ($AuthenticationRequired) {
         $arguments += '--authenticationrequired'
+        $arguments += '--smtpallowanycredentials-'
         # Accept PLAIN/LOGIN before TLS too, so tests can see what the client does with an unencrypted channel.
         $arguments += '--SmtpAuthTypesNotSecure=PLAIN,LOGIN'
     }
@@ -73,23 +74,10 @@ function Start-Smtp4Dev {
     if ($ExtraArguments) { $arguments += $ExtraArguments }
 
     $log = Join-Path $dataDir 'smtp4dev.log'
-    $psi = [System.Diagnostics.ProcessStartInfo]::new('dotnet')
-    foreach ($a in $arguments) { $psi.ArgumentList.Add($a) }
-    $psi.WorkingDirectory = $script:RepoRoot
-    $psi.RedirectStandardOutput = $true
-    $psi.RedirectStandardError = $true
-    $psi.UseShellExecute = $false
-    $process = [System.Diagnostics.Process]::new()
-    $process.StartInfo = $psi
-    # Drain output asynchronously so a chatty server never blocks on a full pipe.
-    $writer = [System.IO.StreamWriter]::new($log)
-    $writer.AutoFlush = $true
-    $handler = [System.Diagnostics.DataReceivedEventHandler] { param($s, $e) if ($null -ne $e.Data) { $writer.WriteLine($e.Data) } }.GetNewClosure()
-    $process.add_OutputDataReceived($handler)
-    $process.add_ErrorDataReceived($handler)
-    [void] $process.Start()
-    $process.BeginOutputReadLine()
-    $process.BeginErrorReadLine()
+    # Output goes to files so a chatty server never blocks on a full pipe (event handlers would need a runspace).
+    $quoted = foreach ($a in $arguments) { if ($a -match '[\s"]' -or $a -match '=$') { '"' + $a.Replace('"', '\"') + '"' } else { $a } }
+    $process = Start-Process -FilePath 'dotnet' -ArgumentList $quoted -WorkingDirectory $script:RepoRoot -PassThru -NoNewWindow `
+        -RedirectStandardOutput $log -RedirectStandardError (Join-Path $dataDir 'smtp4dev.err.log')
 
     $server = [pscustomobject]@{
         Process  = $process
@@ -98,7 +86,6 @@ function Start-Smtp4Dev {
         ApiUri   = "http://127.0.0.1:$webPort"
         DataDir  = $dataDir
         LogPath  = $log
-        Writer   = $writer
     }
     if (-not (Wait-TcpPort -Port $smtpPort -Process $process) -or -not (Wait-Smtp4DevApi $server)) {
         Stop-Smtp4Dev $server
@@ -121,7 +108,6 @@ function Stop-Smtp4Dev {
     param($Server)
     if (-not $Server) { return }
     try { if (-not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit(10000) | Out-Null } } catch { }
-    try { $Server.Writer.Dispose() } catch { }
     Remove-Item $Server.DataDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 
