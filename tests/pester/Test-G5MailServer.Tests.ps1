@@ -402,3 +402,47 @@ Describe 'Test-G5MailServer: TLS on connect (smtp4dev on port 465)' {
         }
     }
 }
+
+Describe 'Test-G5MailServer: TLS on connect (465) with an expired certificate' {
+    BeforeAll {
+        $script:Address465 = Get-Loopback465
+        if ($Address465) {
+            $script:ImplicitExpiredCert = New-TestCertificate -Subject $Address465 -Issuer $Ca -IpAddress $Address465 `
+                -NotBefore ([DateTimeOffset]::UtcNow.AddDays(-90)) -NotAfter ([DateTimeOffset]::UtcNow.AddDays(-1))
+            $script:ImplicitExpired = Start-Smtp4Dev -TlsMode ImplicitTls -SmtpPort 465 -BindAddress $Address465 `
+                -CertificatePath (Export-TestPfx $ImplicitExpiredCert 'implicit-expired') -CertificatePassword $PfxPassword
+            Install-TestCa
+        }
+    }
+    AfterAll { Remove-TestCa; Stop-Smtp4Dev $script:ImplicitExpired }
+
+    It 'reports CertificateExpired' {
+        if (-not $Address465) { Set-ItResult -Skipped -Because 'port 465 cannot be bound here (needs root or CAP_NET_BIND_SERVICE on Linux)'; return }
+        $r = Test-G5MailServer -Method Smtp -Server $Address465 -Port 465 -UseSsl
+        Get-Code $r | Should -Contain 'CertificateExpired'
+        Get-Code $r | Should -Not -Contain 'CertificateUntrusted'
+        $r.CertificateThumbprint | Should -Be $ImplicitExpiredCert.Thumbprint
+        $r.Success | Should -BeFalse
+    }
+}
+
+Describe 'Test-G5MailServer: TLS on connect (465) with a certificate for another name' {
+    BeforeAll {
+        $script:Address465 = Get-Loopback465
+        if ($Address465) {
+            $script:ImplicitWrongNameCert = New-TestCertificate -Subject 'smtp.example.invalid' -Issuer $Ca -DnsName 'smtp.example.invalid'
+            $script:ImplicitWrongName = Start-Smtp4Dev -TlsMode ImplicitTls -SmtpPort 465 -BindAddress $Address465 `
+                -CertificatePath (Export-TestPfx $ImplicitWrongNameCert 'implicit-wrongname') -CertificatePassword $PfxPassword
+            Install-TestCa
+        }
+    }
+    AfterAll { Remove-TestCa; Stop-Smtp4Dev $script:ImplicitWrongName }
+
+    It 'reports CertificateNameMismatch' {
+        if (-not $Address465) { Set-ItResult -Skipped -Because 'port 465 cannot be bound here (needs root or CAP_NET_BIND_SERVICE on Linux)'; return }
+        $r = Test-G5MailServer -Method Smtp -Server $Address465 -Port 465 -UseSsl
+        Get-Code $r | Should -Contain 'CertificateNameMismatch'
+        Get-Code $r | Should -Not -Contain 'CertificateUntrusted'
+        (Get-Finding $r CertificateNameMismatch).Message | Should -BeLike "*smtp.example.invalid*not for '$Address465'*"
+    }
+}

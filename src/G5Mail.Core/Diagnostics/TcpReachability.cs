@@ -55,9 +55,10 @@ namespace G5Mail.Core.Diagnostics
                     try
                     {
                         await WithCancellation(socket.ConnectAsync(address, port), socket, deadline.Token).ConfigureAwait(false);
+                        double latency = Math.Round(attempt.Elapsed.TotalMilliseconds, 1);
                         result.Information(ServerFindingCodes.Connected, null,
-                            $"Connected to {address}:{port} in {attempt.Elapsed.TotalMilliseconds:0.#} ms.");
-                        return new TcpConnection(socket, address, Math.Round(attempt.Elapsed.TotalMilliseconds, 1));
+                            $"Connected to {address}:{port} in {latency.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)} ms.");
+                        return new TcpConnection(socket, address, latency);
                     }
                     catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                     {
