@@ -142,6 +142,9 @@ function Clear-Smtp4DevMessages {
     Invoke-RestMethod -Method Delete "$($Server.ApiUri)/api/messages/*" | Out-Null
 }
 
+$script:Http = [System.Net.Http.HttpClient]::new()
+$script:Http.Timeout = [TimeSpan]::FromMinutes(2)
+
 function Get-MimeKitType {
     $type = 'MimeKit.MimeMessage' -as [type]
     if (-not $type) {
@@ -156,8 +159,8 @@ function Get-Smtp4DevMessage {
     param($Server)
     $type = Get-MimeKitType
     foreach ($summary in Get-Smtp4DevMessageList $Server) {
-        $raw = Invoke-WebRequest "$($Server.ApiUri)/api/messages/$($summary.id)/raw" -UseBasicParsing
-        $bytes = if ($raw.Content -is [byte[]]) { $raw.Content } else { [Text.Encoding]::UTF8.GetBytes($raw.Content) }
+        # HttpClient, not Invoke-WebRequest: raw bytes without decoding a 20 MB string first (several times faster).
+        $bytes = $script:Http.GetByteArrayAsync("$($Server.ApiUri)/api/messages/$($summary.id)/raw").GetAwaiter().GetResult()
         $stream = [IO.MemoryStream]::new($bytes)
         try { $type::Load($stream) } finally { $stream.Dispose() }
     }
