@@ -61,7 +61,8 @@ public sealed class TestServerHost : IAsyncDisposable
         FileLog? fileLog = config.LogFile is null ? null : new FileLog(config.LogFile);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(TestServerHost).Assembly.GetName().Name });
         builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // With a log file: the server's own request lines (Information) go there, framework noise only from Warning up.
+        builder.Logging.SetMinimumLevel(fileLog is null ? LogLevel.Warning : LogLevel.Information);
         if (fileLog is not null) builder.Logging.AddProvider(fileLog);
         else builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace); // stdout carries only the ready line
 
@@ -93,7 +94,6 @@ public sealed class TestServerHost : IAsyncDisposable
 
         WebApplication app = builder.Build();
         logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("G5Mail.TestServers");
-        if (fileLog is not null) fileLog.MinimumLevel = LogLevel.Information;
 
         app.UseRouting();
         app.Use((ctx, next) => ApplyFaultsAndCountAsync(ctx, next, state, logger));
@@ -210,7 +210,7 @@ internal sealed class FileLog : ILoggerProvider
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
     }
 
-    public LogLevel MinimumLevel { get; set; } = LogLevel.Warning;
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Information;
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
