@@ -18,6 +18,9 @@ namespace G5Mail.Core.Smtp
         string UserName { get; }
 
         Task<string> GetAccessTokenAsync(CancellationToken cancellationToken);
+
+        /// <summary>What to check when the server rejects the token (permissions, mailbox settings); no secret.</summary>
+        string SignInAdvice { get; }
     }
 
     public sealed class SmtpTransportOptions
@@ -177,7 +180,17 @@ namespace G5Mail.Core.Smtp
             {
                 string token = await _options.TokenSource.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
                 _log.Verbose($"SMTP {endpoint}: authenticating {_options.TokenSource.UserName} with XOAUTH2.");
-                await client.AuthenticateAsync(new SaslMechanismOAuth2(_options.TokenSource.UserName, token), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await client.AuthenticateAsync(new SaslMechanismOAuth2(_options.TokenSource.UserName, token), cancellationToken).ConfigureAwait(false);
+                }
+                catch (MailKit.Security.AuthenticationException ex)
+                {
+                    // SmtpErrors would advise checking a password; a rejected token has other causes.
+                    throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                        $"{endpoint} rejected the XOAUTH2 sign-in of '{_options.TokenSource.UserName}' ({ex.Message.Trim()}). {_options.TokenSource.SignInAdvice}",
+                        endpoint.ToString(), ex);
+                }
             }
             else
             {
