@@ -93,7 +93,7 @@ namespace G5Mail.Core.ExchangeOnline
                       "(Get-ApplicationAccessPolicy / Test-ApplicationAccessPolicy)."
                     : $"The app needs {permission}. {GraphPermissions.HowToGrant(operation.Permission, appOnly)}";
                 return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
-                    $"Microsoft Graph ({graph}) denied the permission to {operation.Description} ({said}). {reason}", operation.Permission);
+                    $"Microsoft Graph ({graph}) refused to {operation.Description} ({said}). {reason}", operation.Permission);
             }
 
             if (status == 404 && (code == null || code.IndexOf("User", StringComparison.OrdinalIgnoreCase) >= 0 ||

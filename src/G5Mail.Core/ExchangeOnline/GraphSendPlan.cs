@@ -86,8 +86,8 @@ namespace G5Mail.Core.ExchangeOnline
 
     /// <summary>
     /// The Graph requests for one message: sendMail with everything inline when it fits in one request, otherwise a draft
-    /// (with the small files that fit inline), each other small file posted on its own, each large file uploaded in
-    /// chunks, then send. Pure: sizes in, plan out, so it is tested without a server.
+    /// (with the leading small files that fit inline), then each following file in order, posted on its own when small,
+    /// uploaded in chunks when large, then send. Pure: sizes in, plan out, so it is tested without a server.
     /// </summary>
     public sealed class GraphSendPlan
     {
@@ -112,6 +112,9 @@ namespace G5Mail.Core.ExchangeOnline
             var routes = new List<(DocumentFile, AttachmentRoute)>();
             long inlineBytes = messageBytes;
             bool draft = false;
+            // Exchange lists attachments in the order they were added: once one file is attached separately, every file
+            // after it is too, so the message keeps the order the documents were given in.
+            bool separate = false;
             foreach (DocumentFile file in files)
             {
                 long element = attachmentOverhead(file) + Base64Length(file.Length) + 1; // + the separating comma
@@ -126,6 +129,7 @@ namespace G5Mail.Core.ExchangeOnline
                 {
                     routes.Add((file, AttachmentRoute.Upload));
                     draft = true;
+                    separate = true;
                     continue;
                 }
 
@@ -139,7 +143,7 @@ namespace G5Mail.Core.ExchangeOnline
                         "ExchangeOnlineProtocol Smtp, or change the file's size slightly.", file.FileName);
                 }
 
-                if (inlineBytes + element <= limits.MaxRequestBytes)
+                if (!separate && inlineBytes + element <= limits.MaxRequestBytes)
                 {
                     inlineBytes += element;
                     routes.Add((file, AttachmentRoute.Inline));
@@ -148,6 +152,7 @@ namespace G5Mail.Core.ExchangeOnline
                 {
                     routes.Add((file, AttachmentRoute.Post));
                     draft = true;
+                    separate = true;
                 }
             }
 

@@ -90,6 +90,17 @@ namespace G5Mail.Core.Tests.ExchangeOnline
         }
 
         [Fact]
+        public void Files_after_a_large_one_are_attached_separately_so_the_order_stays()
+        {
+            var files = new[] { File("small1.pdf", 1_000), File("big.pdf", 3 * MiB), File("small2.xml", 1_000) };
+
+            GraphSendPlan plan = GraphSendPlan.Create(files, 2_000, Overhead, Limits);
+
+            Assert.Equal(files, plan.Attachments.Select(a => a.File));
+            Assert.Equal(new[] { AttachmentRoute.Inline, AttachmentRoute.Upload, AttachmentRoute.Post }, plan.Attachments.Select(a => a.Route));
+        }
+
+        [Fact]
         public void Small_files_over_4_MiB_together_fill_the_draft_and_the_rest_are_posted_one_by_one()
         {
             // 1.5 MiB becomes 2 MiB of base64: one fits in the request, the second would pass 4 MiB.
