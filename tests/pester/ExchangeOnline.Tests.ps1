@@ -167,6 +167,18 @@ Describe 'Exchange Online through Microsoft Graph' {
         if ($Flow -eq 'UsernamePassword') { $warnings -join ' ' | Should -Match 'multi-factor' }
     }
 
+    It '<Flow>: a 50-document pipeline asks Entra ID for one token' -ForEach @(@{ Flow = 'ClientSecret' }, @{ Flow = 'UsernamePassword' }) {
+        Use-Exo -Server $Server -Config $Config -Flow $Flow
+        $results = Get-ChildItem $Batch -Filter *.pdf | Send-G5Document -To 'kund@example.se' -WarningAction SilentlyContinue
+
+        @($results).Count | Should -Be 50
+        @($results | Where-Object Status -eq 'Sent').Count | Should -Be 50
+        $stats = Get-G5TestServerStats -Server $Server
+        $stats.tokenRequests.total | Should -Be 1
+        $stats.messagesDelivered | Should -Be 50
+        @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 50
+    }
+
     It 'ClientSecret: a 20 MiB PDF travels through a draft and an upload session and arrives byte for byte' {
         Use-Exo -Server $Server -Config $Config
         $result = Send-G5Document -Path $Big -To 'ritning@example.se'
@@ -206,6 +218,21 @@ Describe 'Exchange Online through Microsoft Graph' {
         Get-Route $stats 'createUploadSession' | Should -Be 0
     }
 
+    It 'a large send that fails after the draft was created deletes the draft' {
+        Use-Exo -Server $Server -Config $Config
+        Set-G5TestServerFault -Server $Server -Path createUploadSession -Status 500 -Count 1 | Out-Null
+        $result = Send-G5Document -Path $Medium -To 'kund@example.se' -ErrorAction SilentlyContinue
+
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorId | Should -Be 'SendFailed'
+        $result.Error | Should -Match 'createUploadSession'
+        $stats = Get-G5TestServerStats -Server $Server
+        Get-Route $stats 'createMessage' | Should -Be 1
+        Get-Route $stats 'deleteMessage' | Should -Be 1
+        Get-Route $stats 'sendDraft' | Should -Be 0
+        (Get-Delivered $Smtp).Count | Should -Be 0
+    }
+
     It 'waits as Retry-After says when Graph answers 429, then sends' {
         Use-Exo -Server $Server -Config $Config
         Set-G5TestServerFault -Server $Server -Path sendMail -Status 429 -RetryAfterSeconds 1 -Count 1 | Out-Null
@@ -221,18 +248,6 @@ Describe 'Exchange Online through Microsoft Graph' {
         $stats.faultsInjected | Should -Be 1
         Get-Route $stats 'sendMail' | Should -Be 2
         (Get-Delivered $Smtp).Count | Should -Be 1
-    }
-
-    It '<Flow>: a 50-document pipeline asks Entra ID for one token' -ForEach @(@{ Flow = 'ClientSecret' }, @{ Flow = 'UsernamePassword' }) {
-        Use-Exo -Server $Server -Config $Config -Flow $Flow
-        $results = Get-ChildItem $Batch -Filter *.pdf | Send-G5Document -To 'kund@example.se' -WarningAction SilentlyContinue
-
-        @($results).Count | Should -Be 50
-        @($results | Where-Object Status -eq 'Sent').Count | Should -Be 50
-        $stats = Get-G5TestServerStats -Server $Server
-        $stats.tokenRequests.total | Should -Be 1
-        $stats.messagesDelivered | Should -Be 50
-        @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 50
     }
 
     It '<Case> fails with TokenAcquisitionFailed and <Code>' -ForEach @(

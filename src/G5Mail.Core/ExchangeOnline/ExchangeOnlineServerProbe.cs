@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
+using System.Net;
 using System.Net.Http;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -59,10 +60,15 @@ namespace G5Mail.Core.ExchangeOnline
                 if (request.SkipAuthentication)
                 {
                     result.Information(ServerFindingCodes.AuthenticationSkipped, "ClientId",
-                        "Getting a token was not tested (-SkipAuthentication), so neither were the permissions" + (smtp ? "; the SMTP server is checked without sign-in." : " nor Microsoft Graph."));
+                        "Getting a token was not tested (-SkipAuthentication), so neither were the permissions" +
+                        (smtp ? "; the SMTP server is checked without sign-in." : "; only the connection to Microsoft Graph is checked."));
                     if (smtp)
                     {
                         await ProbeSmtpAsync(request, options, tokens, result, cancellationToken).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await ProbeTlsAsync(options.GraphEndpoint, request, result, cancellationToken).ConfigureAwait(false);
                     }
 
                     return result;
@@ -260,6 +266,15 @@ namespace G5Mail.Core.ExchangeOnline
         /// </summary>
         private static async Task<bool> ProbeTlsAsync(Uri endpoint, ServerProbeRequest request, ServerProbeResult result, CancellationToken cancellationToken)
         {
+            Uri? proxy = ProxyFor(endpoint);
+            if (proxy != null)
+            {
+                // Graph is reached through the proxy (as HttpClient and MSAL do); a direct connection may well be blocked.
+                result.Information(ServerFindingCodes.Connected, "GraphEndpoint",
+                    $"{endpoint.Host} is reached through the proxy {proxy.Authority}; the direct TCP and TLS check is skipped.");
+                return true;
+            }
+
             using (TcpConnection? connection = await TcpReachability.ConnectAsync(endpoint.Host, endpoint.Port, request.Timeout, result, cancellationToken)
                        .ConfigureAwait(false))
             {
@@ -320,6 +335,26 @@ namespace G5Mail.Core.ExchangeOnline
             return true;
         }
 
+        /// <summary>The system's proxy for the URI, as HttpClient uses it; null when it is reached directly.</summary>
+        private static Uri? ProxyFor(Uri endpoint)
+        {
+            try
+            {
+                IWebProxy? proxy = WebRequest.DefaultWebProxy;
+                if (proxy == null || proxy.IsBypassed(endpoint))
+                {
+                    return null;
+                }
+
+                Uri? via = proxy.GetProxy(endpoint);
+                return via == null || via == endpoint || string.Equals(via.Authority, endpoint.Authority, StringComparison.OrdinalIgnoreCase) ? null : via;
+            }
+            catch (Exception ex) when (ex is InvalidOperationException || ex is PlatformNotSupportedException || ex is UriFormatException)
+            {
+                return null;
+            }
+        }
+
         /// <summary>The SMTP probe with XOAUTH2 (smtp.office365.com:587 STARTTLS unless Server/Port say otherwise); its findings join these.</summary>
         private static async Task ProbeSmtpAsync(ServerProbeRequest request, ExchangeOnlineOptions options, IAccessTokenSource tokens, ServerProbeResult result,
             CancellationToken cancellationToken)
@@ -368,14 +403,11 @@ namespace G5Mail.Core.ExchangeOnline
             }
 
             SecretExpiryInfo? configured = report.Configured;
-            string source = report.PermissionMissing
-                ? $" (from ClientSecretExpiresOn: reading the app's secrets needs {GraphPermissions.Describe(GraphPermissions.ApplicationReadAll, appOnly: true)})"
-                : string.Empty;
+            string source = report.GraphUnreadable != null ? " (from ClientSecretExpiresOn, because Graph could not be read)" : string.Empty;
             if (configured?.ExpiresOn == null)
             {
-                string why = report.PermissionMissing
-                    ? $"Reading the app's secrets needs {GraphPermissions.Describe(GraphPermissions.ApplicationReadAll, appOnly: true)}, and ClientSecretExpiresOn is not set. " +
-                      "Grant the permission (then Get-G5SecretExpiry can warn ahead), or note the expiry: Set-G5MailSetting -Scope System -ClientSecretExpiresOn <date>."
+                string why = report.GraphUnreadable != null
+                    ? report.GraphUnreadable + " ClientSecretExpiresOn is not set either: note the expiry with Set-G5MailSetting -Scope System -ClientSecretExpiresOn <date>."
                     : report.Warnings.FirstOrDefault() ?? "The configured secret was not found among the app's secrets.";
                 result.Information(ServerFindingCodes.SecretExpiryUnknown, "ClientSecretExpiresOn", "The client secret's expiry is unknown. " + why);
                 return;

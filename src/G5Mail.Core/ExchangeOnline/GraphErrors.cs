@@ -96,6 +96,13 @@ namespace G5Mail.Core.ExchangeOnline
                     $"Microsoft Graph ({graph}) refused to {operation.Description} ({said}). {reason}", operation.Permission);
             }
 
+            bool mail = operation.Permission == GraphPermissions.MailSend || operation.Permission == GraphPermissions.MailReadWrite;
+            if (status == 404 && !mail)
+            {
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.ObjectNotFound,
+                    $"Microsoft Graph ({graph}) found nothing to {operation.Description} ({said}).", operation.Description);
+            }
+
             if (status == 404 && (code == null || code.IndexOf("User", StringComparison.OrdinalIgnoreCase) >= 0 ||
                                   code.IndexOf("Mailbox", StringComparison.OrdinalIgnoreCase) >= 0 || code == "ResourceNotFound"))
             {

@@ -48,6 +48,20 @@ namespace G5Mail.Core.ExchangeOnline
 
         public async Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
         {
+            try
+            {
+                return await SendCoreAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // A file deleted, locked or unreadable since it was collected: this message fails, the others go on.
+                throw new G5MailException(ErrorIds.FileNotFound, ErrorKind.ReadError,
+                    $"An attachment of {message.MessageId} could not be read while sending: {ex.Message}", string.Join(", ", message.DocumentIds), ex);
+            }
+        }
+
+        private async Task<TransportReceipt> SendCoreAsync(OutgoingMessage message, CancellationToken cancellationToken)
+        {
             string? from = FromOverride;
             long fixedBytes = GraphMessageWriter.MeasureWithoutAttachments(message, from, draft: false);
             GraphSendPlan plan = GraphSendPlan.Create(message.Attachments, fixedBytes, GraphMessageWriter.AttachmentOverhead, _limits);
@@ -101,9 +115,19 @@ namespace G5Mail.Core.ExchangeOnline
                 await _graph.SendAsync(HttpMethod.Post, draftPath + "/send", () => null,
                     new GraphOperation("send the draft (message: send)", GraphPermissions.MailSend), cancellationToken).ConfigureAwait(false);
             }
-            catch (G5MailException)
+            catch (Exception ex) when (ex is G5MailException || ex is IOException || ex is UnauthorizedAccessException)
             {
                 await DeleteDraftAsync(draftPath, cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: still remove the half-built draft, but wait for that only a few seconds.
+                using (var cleanup = new CancellationTokenSource(TimeSpan.FromSeconds(5)))
+                {
+                    await DeleteDraftAsync(draftPath, cleanup.Token).ConfigureAwait(false);
+                }
+
                 throw;
             }
 
@@ -168,6 +192,10 @@ namespace G5Mail.Core.ExchangeOnline
             catch (G5MailException ex)
             {
                 _log.Warning($"The unsent draft could not be deleted from the Drafts folder of '{_options.From ?? _options.UserName}': {ex.Message}");
+            }
+            catch (OperationCanceledException)
+            {
+                _log.Warning($"The unsent draft was left in the Drafts folder of '{_options.From ?? _options.UserName}': deleting it took too long.");
             }
         }
 

@@ -49,18 +49,18 @@ namespace G5Mail.Core.ExchangeOnline
     /// <summary>What Get-G5SecretExpiry found: the secrets, and warnings for the user (never containing a secret).</summary>
     public sealed class SecretExpiryReport
     {
-        public SecretExpiryReport(IReadOnlyList<SecretExpiryInfo> secrets, IReadOnlyList<string> warnings, bool permissionMissing)
+        public SecretExpiryReport(IReadOnlyList<SecretExpiryInfo> secrets, IReadOnlyList<string> warnings, string? graphUnreadable = null)
         {
             Secrets = secrets;
             Warnings = warnings;
-            PermissionMissing = permissionMissing;
+            GraphUnreadable = graphUnreadable;
         }
 
         public IReadOnlyList<SecretExpiryInfo> Secrets { get; }
         public IReadOnlyList<string> Warnings { get; }
 
-        /// <summary>True when Graph refused to show the app's secrets (Application.Read.All missing) and the settings were used.</summary>
-        public bool PermissionMissing { get; }
+        /// <summary>Why the app's secrets could not be read from Graph (then the settings were used); null when they were.</summary>
+        public string? GraphUnreadable { get; }
 
         public SecretExpiryInfo? Configured => Secrets.FirstOrDefault(s => s.IsConfiguredSecret);
     }
@@ -192,11 +192,21 @@ namespace G5Mail.Core.ExchangeOnline
                 warnings.Add(ex.Message);
                 var expired = FromSettings(settingsExpiresOn, now, warningDays);
                 expired.Status = SecretStatus.Expired;
-                return new SecretExpiryReport(new[] { expired }, warnings, permissionMissing: false);
+                return new SecretExpiryReport(new[] { expired }, warnings);
             }
             catch (G5MailException ex) when (ex.ErrorId == ErrorIds.PermissionDenied)
             {
-                return Fallback(warningDays, settingsExpiresOn, now, warnings);
+                string missing = $"Microsoft Graph does not let app {_options.ClientId} read its own client secrets: it needs the Microsoft Graph " +
+                                 $"application permission {GraphPermissions.ApplicationReadAll} with admin consent. " +
+                                 GraphPermissions.HowToGrant(GraphPermissions.ApplicationReadAll, appOnly: true);
+                return Fallback(missing, warningDays, settingsExpiresOn, now, warnings);
+            }
+            catch (G5MailException ex) when (ex.Kind == ErrorKind.ObjectNotFound)
+            {
+                // A multi-tenant app is registered in its home tenant; here it has only a service principal, without secrets.
+                string elsewhere = $"Tenant '{_options.TenantId}' holds no app registration with ClientId {_options.ClientId} (an app registered " +
+                                   "in another tenant has only an enterprise application here), so its client secrets cannot be read.";
+                return Fallback(elsewhere, warningDays, settingsExpiresOn, now, warnings);
             }
 
             List<SecretExpiryInfo> secrets = Parse(response.Body, _options.ClientId, now, warningDays);
@@ -223,19 +233,16 @@ namespace G5Mail.Core.ExchangeOnline
                 }
             }
 
-            return new SecretExpiryReport(secrets, warnings, permissionMissing: false);
+            return new SecretExpiryReport(secrets, warnings);
         }
 
-        private SecretExpiryReport Fallback(int warningDays, DateTime? settingsExpiresOn, DateTimeOffset now, List<string> warnings)
+        private SecretExpiryReport Fallback(string missing, int warningDays, DateTime? settingsExpiresOn, DateTimeOffset now, List<string> warnings)
         {
-            string missing = $"Microsoft Graph does not let app {_options.ClientId} read its own client secrets: it needs the Microsoft Graph " +
-                             $"application permission {GraphPermissions.ApplicationReadAll} with admin consent. " +
-                             GraphPermissions.HowToGrant(GraphPermissions.ApplicationReadAll, appOnly: true);
             if (settingsExpiresOn == null)
             {
                 warnings.Add(missing + " ClientSecretExpiresOn is not set either, so the expiry is unknown: note it with " +
                              "Set-G5MailSetting -Scope System -ClientSecretExpiresOn <date>.");
-                return new SecretExpiryReport(Array.Empty<SecretExpiryInfo>(), warnings, permissionMissing: true);
+                return new SecretExpiryReport(Array.Empty<SecretExpiryInfo>(), warnings, missing);
             }
 
             warnings.Add(missing + " Using ClientSecretExpiresOn from the settings instead.");
@@ -246,7 +253,7 @@ namespace G5Mail.Core.ExchangeOnline
                 warnings.Add(warning);
             }
 
-            return new SecretExpiryReport(new[] { fromSettings }, warnings, permissionMissing: true);
+            return new SecretExpiryReport(new[] { fromSettings }, warnings, missing);
         }
 
         private SecretExpiryInfo FromSettings(DateTime? expiresOn, DateTimeOffset now, int warningDays)

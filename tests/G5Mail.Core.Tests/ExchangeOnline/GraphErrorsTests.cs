@@ -86,6 +86,16 @@ namespace G5Mail.Core.Tests.ExchangeOnline
             Assert.Equal("From", error.Target);
         }
 
+        [Fact]
+        public void Not_found_outside_mail_calls_is_not_about_the_mailbox()
+        {
+            var read = new GraphOperation("read the app's client secrets", GraphPermissions.ApplicationReadAll);
+            G5MailException error = GraphErrors.Map(404, "Request_ResourceNotFound", "Resource does not exist.", read, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorKind.ObjectNotFound, error.Kind);
+            Assert.DoesNotContain("mailbox", error.Message);
+        }
+
         [Theory]
         [InlineData(413, "RequestEntityTooLarge")]
         [InlineData(413, null)]

@@ -78,15 +78,15 @@ namespace G5Mail.Core.Tests.ExchangeOnline
         }
 
         [Fact]
-        public void A_file_of_3_MiB_or_more_goes_through_an_upload_session_and_the_rest_stays_inline()
+        public void A_file_of_3_MiB_or_more_goes_through_an_upload_session_and_a_small_one_before_it_stays_inline()
         {
-            var files = new[] { File("big.pdf", 3 * MiB), File("big.xml", 10_000) };
+            var files = new[] { File("big.xml", 10_000), File("big.pdf", 3 * MiB) };
 
             GraphSendPlan plan = GraphSendPlan.Create(files, 2_000, Overhead, Limits);
 
             Assert.True(plan.UseDraft);
-            Assert.Equal(AttachmentRoute.Upload, plan.Attachments[0].Route);
-            Assert.Equal(AttachmentRoute.Inline, plan.Attachments[1].Route);
+            Assert.Equal(AttachmentRoute.Inline, plan.Attachments[0].Route);
+            Assert.Equal(AttachmentRoute.Upload, plan.Attachments[1].Route);
         }
 
         [Fact]
