@@ -15,7 +15,7 @@ $files = Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | 
 $config = New-PesterConfiguration
 $config.Run.Path = @($files.FullName)
 $config.Run.PassThru = $true
-$config.Output.Verbosity = 'Normal'
+$config.Output.Verbosity = if ($env:G5MAIL_PESTER_VERBOSITY) { $env:G5MAIL_PESTER_VERBOSITY } else { 'Normal' }
 $config.Should.ErrorAction = 'Continue'
 $result = Invoke-Pester -Configuration $config
 

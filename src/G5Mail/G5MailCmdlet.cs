@@ -54,33 +54,11 @@ namespace G5Mail
         /// </summary>
         internal Core.Settings.MailSettings LoadEffectiveSettingsOrThrow(Action<Core.Settings.MailSettings> overrides, bool enforceComplete = true)
         {
-            SettingsView view;
-            try
-            {
-                view = new SettingsService().LoadEffective();
-            }
-            catch (G5MailException ex)
-            {
-                ThrowTerminating(ex);
-                throw; // not reached: ThrowTerminatingError always throws
-            }
-
-            foreach (SettingsProblem problem in view.Problems)
-            {
-                if (problem.Severity == FindingSeverity.Error)
-                {
-                    WriteG5Error(problem.ToException());
-                }
-                else
-                {
-                    WriteWarning(problem.Message);
-                }
-            }
-
+            SettingsView view = LoadEffectiveSettingsView();
             Core.Settings.MailSettings settings = view.Settings;
             overrides(settings);
             var findings = SettingsFindings.Evaluate(settings, view.Sources);
-            foreach (Finding finding in findings)
+            foreach (Core.Diagnostics.Finding finding in findings)
             {
                 if (finding.Severity == FindingSeverity.Warning)
                 {
@@ -105,6 +83,35 @@ namespace G5Mail
             }
 
             return settings;
+        }
+
+        /// <summary>Loads the effective settings and writes their problems (e.g. SecretUnreadable) as errors or warnings.</summary>
+        internal SettingsView LoadEffectiveSettingsView()
+        {
+            SettingsView view;
+            try
+            {
+                view = new SettingsService().LoadEffective();
+            }
+            catch (G5MailException ex)
+            {
+                ThrowTerminating(ex);
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+
+            foreach (SettingsProblem problem in view.Problems)
+            {
+                if (problem.Severity == FindingSeverity.Error)
+                {
+                    WriteG5Error(problem.ToException());
+                }
+                else
+                {
+                    WriteWarning(problem.Message);
+                }
+            }
+
+            return view;
         }
 
         /// <summary>A bad call: stops the cmdlet with the engine error's id.</summary>

@@ -87,7 +87,7 @@ namespace G5Mail
                 GraphEndpoint = s.GraphEndpoint,
                 CertificateThumbprint = s.CertificateThumbprint,
                 SkipCertificateCheck = s.SkipCertificateCheck,
-                Findings = view.Findings.ToArray(),
+                Findings = view.Findings.Select(Finding.From).ToArray(),
             };
 
             if (view.Scope == SettingsScope.Effective)

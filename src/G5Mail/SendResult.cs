@@ -45,7 +45,7 @@ namespace G5Mail
         /// <summary>The file written instead of sending (Status Draft).</summary>
         public string? Path { get; set; }
 
-        internal static SendResult From(MessageOutcome o)
+        internal static SendResult FromOutcome(MessageOutcome o)
         {
             return new SendResult
             {

@@ -10,13 +10,13 @@ function Get-FreeTcpPort {
 }
 
 function Wait-TcpPort {
-    param([int] $Port, [int] $TimeoutSeconds = 30, [System.Diagnostics.Process] $Process)
+    param([int] $Port, [int] $TimeoutSeconds = 30, [System.Diagnostics.Process] $Process, [string] $Address = '127.0.0.1')
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ([DateTime]::UtcNow -lt $deadline) {
         if ($Process -and $Process.HasExited) { return $false }
         $client = [System.Net.Sockets.TcpClient]::new()
         try {
-            $client.Connect([System.Net.IPAddress]::Loopback, $Port)
+            $client.Connect([System.Net.IPAddress]::Parse($Address), $Port)
             return $true
         }
         catch { Start-Sleep -Milliseconds 100 }
@@ -47,14 +47,17 @@ function Start-Smtp4Dev {
         [long] $MaxMessageSize,
         [string] $OAuth2Authority,
         [string] $OAuth2Audience,
-        [string[]] $ExtraArguments
+        [string[]] $ExtraArguments,
+        # A fixed SMTP port (e.g. 465, whose number selects TLS on connect) and a loopback address of its own for it.
+        [int] $SmtpPort,
+        [string] $BindAddress = '127.0.0.1'
     )
-    $smtpPort = Get-FreeTcpPort
+    $smtpPort = if ($SmtpPort) { $SmtpPort } else { Get-FreeTcpPort }
     $webPort = Get-FreeTcpPort
     $dataDir = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-smtp4dev-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $dataDir | Out-Null
     $arguments = @(
-        'smtp4dev', '--db=', "--smtpport=$smtpPort", '--imapport=', '--pop3port=', '--bindaddress=127.0.0.1',
+        'smtp4dev', '--db=', "--smtpport=$smtpPort", '--imapport=', '--pop3port=', "--bindaddress=$BindAddress",
         "--urls=http://127.0.0.1:$webPort", '--nousersettings', '--hostname=localhost', '--messagestokeep=5000',
         '--sessionstokeep=50', "--baseappdatapath=$dataDir", "--tlsmode=$TlsMode"
     )
@@ -63,6 +66,7 @@ function Start-Smtp4Dev {
     foreach ($u in $User) { $arguments += "--user=$u" }
     if ($AuthenticationRequired) {
         $arguments += '--authenticationrequired'
+        $arguments += '--smtpallowanycredentials-'
         # Accept PLAIN/LOGIN before TLS too, so tests can see what the client does with an unencrypted channel.
         $arguments += '--SmtpAuthTypesNotSecure=PLAIN,LOGIN'
     }
@@ -82,27 +86,28 @@ function Start-Smtp4Dev {
     $process = [System.Diagnostics.Process]::new()
     $process.StartInfo = $psi
     # Drain output asynchronously so a chatty server never blocks on a full pipe.
-    $writer = [System.IO.StreamWriter]::new($log)
-    $writer.AutoFlush = $true
-    $handler = [System.Diagnostics.DataReceivedEventHandler] { param($s, $e) if ($null -ne $e.Data) { $writer.WriteLine($e.Data) } }.GetNewClosure()
-    $process.add_OutputDataReceived($handler)
-    $process.add_ErrorDataReceived($handler)
+    # Plain .NET async copies: a PowerShell script block as DataReceived handler runs on a pool thread without a
+    # runspace and crashes pwsh ("There is no Runspace available").
+    $writer = [System.IO.FileStream]::new($log, 'Create', 'Write', 'ReadWrite', 1)
+    $errorWriter = [System.IO.FileStream]::new("$log.stderr", 'Create', 'Write', 'ReadWrite', 1)
     [void] $process.Start()
-    $process.BeginOutputReadLine()
-    $process.BeginErrorReadLine()
+    [void] $process.StandardOutput.BaseStream.CopyToAsync($writer)
+    [void] $process.StandardError.BaseStream.CopyToAsync($errorWriter)
 
     $server = [pscustomobject]@{
         Process  = $process
         SmtpPort = $smtpPort
+        Address  = $BindAddress
         WebPort  = $webPort
         ApiUri   = "http://127.0.0.1:$webPort"
         DataDir  = $dataDir
         LogPath  = $log
         Writer   = $writer
+        ErrorWriter = $errorWriter
     }
-    if (-not (Wait-TcpPort -Port $smtpPort -Process $process) -or -not (Wait-Smtp4DevApi $server)) {
+    if (-not (Wait-TcpPort -Port $smtpPort -Address $BindAddress -Process $process) -or -not (Wait-Smtp4DevApi $server)) {
         Stop-Smtp4Dev $server
-        throw "smtp4dev did not start: $(Get-Content $log -Raw -ErrorAction SilentlyContinue)"
+        throw "smtp4dev did not start: $(Get-Content $log, "$log.stderr" -Raw -ErrorAction SilentlyContinue)"
     }
     $server
 }
@@ -122,6 +127,7 @@ function Stop-Smtp4Dev {
     if (-not $Server) { return }
     try { if (-not $Server.Process.HasExited) { $Server.Process.Kill($true); $Server.Process.WaitForExit(10000) | Out-Null } } catch { }
     try { $Server.Writer.Dispose() } catch { }
+    try { $Server.ErrorWriter.Dispose() } catch { }
     Remove-Item $Server.DataDir -Recurse -Force -ErrorAction SilentlyContinue
 }
 
@@ -135,6 +141,9 @@ function Clear-Smtp4DevMessages {
     param($Server)
     Invoke-RestMethod -Method Delete "$($Server.ApiUri)/api/messages/*" | Out-Null
 }
+
+$script:Http = [System.Net.Http.HttpClient]::new()
+$script:Http.Timeout = [TimeSpan]::FromMinutes(2)
 
 function Get-MimeKitType {
     $type = 'MimeKit.MimeMessage' -as [type]
@@ -150,8 +159,8 @@ function Get-Smtp4DevMessage {
     param($Server)
     $type = Get-MimeKitType
     foreach ($summary in Get-Smtp4DevMessageList $Server) {
-        $raw = Invoke-WebRequest "$($Server.ApiUri)/api/messages/$($summary.id)/raw" -UseBasicParsing
-        $bytes = if ($raw.Content -is [byte[]]) { $raw.Content } else { [Text.Encoding]::UTF8.GetBytes($raw.Content) }
+        # HttpClient, not Invoke-WebRequest: raw bytes without decoding a 20 MB string first (several times faster).
+        $bytes = $script:Http.GetByteArrayAsync("$($Server.ApiUri)/api/messages/$($summary.id)/raw").GetAwaiter().GetResult()
         $stream = [IO.MemoryStream]::new($bytes)
         try { $type::Load($stream) } finally { $stream.Dispose() }
     }

@@ -54,24 +54,27 @@ namespace G5Mail.Core.Delivery
 
         public SendRunOptions Options => _options;
 
-        /// <summary>Adds one input item; returns a Failed outcome for each part of it that cannot be sent.</summary>
-        public IEnumerable<MessageOutcome> Add(DocumentRequest request)
+        /// <summary>Adds one input item; returns a Failed outcome when it cannot be sent (bad address, missing file, ...).</summary>
+        public MessageOutcome? Add(DocumentRequest request)
         {
-            foreach (G5MailException rejection in _collector.Add(request))
+            DocumentRejection? rejection = _collector.Add(request);
+            if (rejection == null)
             {
-                yield return new MessageOutcome
-                {
-                    Status = DeliveryStatus.Failed,
-                    Method = _options.Method.ToString(),
-                    DocumentIds = request.DocumentId != null ? new[] { request.DocumentId } : request.Paths.Select(System.IO.Path.GetFileNameWithoutExtension).ToArray(),
-                    Attachments = request.Paths.Select(System.IO.Path.GetFileName).ToArray(),
-                    To = request.To,
-                    Cc = request.Cc,
-                    Bcc = request.Bcc,
-                    Error = rejection,
-                    Source = request.Source,
-                };
+                return null;
             }
+
+            return new MessageOutcome
+            {
+                Status = DeliveryStatus.Failed,
+                Method = _options.Method.ToString(),
+                DocumentIds = new[] { rejection.DocumentId },
+                Attachments = request.Paths.Select(System.IO.Path.GetFileName).ToArray(),
+                To = request.To,
+                Cc = request.Cc,
+                Bcc = request.Bcc,
+                Error = rejection.Error,
+                Source = request.Source,
+            };
         }
 
         /// <summary>Plans every collected document into messages (call once, after the last Add).</summary>
@@ -82,8 +85,9 @@ namespace G5Mail.Core.Delivery
 
         public OutgoingMessage Compose(PlannedMessage planned)
         {
-            var compose = new ComposeOptions(_options.Settings.From ?? string.Empty)
+            var compose = new ComposeOptions
             {
+                From = _options.Settings.From ?? string.Empty,
                 CopyToSelf = _options.Settings.SendCopyToSelf ?? Defaults.SendCopyToSelf,
                 SubjectTemplate = _options.Subject,
                 Body = _options.Body,
@@ -164,11 +168,11 @@ namespace G5Mail.Core.Delivery
                 Bcc = message.Bcc,
                 Subject = message.Subject,
                 DocumentIds = message.DocumentIds,
-                Attachments = message.Attachments.Select(a => a.FileName).ToArray(),
+                Attachments = message.AttachmentNames,
                 AttachmentBytes = message.AttachmentBytes,
                 Part = message.Part,
                 PartCount = message.PartCount,
-                Source = planned.Documents.Count > 0 ? planned.Documents[0].Source : null,
+                Source = planned.Documents.Count > 0 && planned.Documents[0].Requests.Count > 0 ? planned.Documents[0].Requests[0].Source : null,
             };
         }
 

@@ -86,7 +86,7 @@ namespace G5Mail.Core.Smtp
                 using (var mime = message.ToMimeMessage())
                 {
                     _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({Megabytes(message.AttachmentBytes)} MB of attachments).");
-                    string response = await client.SendAsync(mime.Message, cancellationToken).ConfigureAwait(false);
+                    string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
                     return new TransportReceipt(message.MessageId, response);
                 }
             }

@@ -27,7 +27,7 @@ namespace G5Mail.Commands
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
 
-        /// <summary>Recipients from the document header. Several may be separated by ';' (handy in CSV files).</summary>
+        /// <summary>Recipients from the document header. Several may be separated by ';' or ',' (handy in CSV files).</summary>
         [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
         [Alias("Recipient", "Email", "EmailAddress")]
         [AllowNull, AllowEmptyCollection, AllowEmptyString]
@@ -78,7 +78,7 @@ namespace G5Mail.Commands
 
         protected override void BeginProcessing()
         {
-            MailSettings effective = LoadEffectiveSettingsOrThrow(settings =>
+            Core.Settings.MailSettings effective = LoadEffectiveSettingsOrThrow(settings =>
             {
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
                 if (From != null) settings.From = From;
@@ -93,16 +93,19 @@ namespace G5Mail.Commands
 
         protected override void ProcessRecord()
         {
-            var request = new DocumentRequest(
-                Path.Select(ResolvePath).ToArray(),
-                SplitAddresses(To),
-                SplitAddresses(Cc),
-                SplitAddresses(Bcc),
-                string.IsNullOrWhiteSpace(DocumentId) ? null : DocumentId!.Trim(),
-                _inputIndex++,
-                Path.Length > 0 ? Path[0] : null);
+            var request = new DocumentRequest
+            {
+                Paths = Path.Select(ResolvePath).ToArray(),
+                To = To ?? Array.Empty<string>(),
+                Cc = Cc ?? Array.Empty<string>(),
+                Bcc = Bcc ?? Array.Empty<string>(),
+                DocumentId = string.IsNullOrWhiteSpace(DocumentId) ? null : DocumentId!.Trim(),
+                InputIndex = _inputIndex++,
+                Source = Path.Length > 0 ? Path[0] : null,
+            };
 
-            foreach (MessageOutcome rejected in _run!.Add(request))
+            MessageOutcome? rejected = _run!.Add(request);
+            if (rejected != null)
             {
                 Emit(rejected);
             }
@@ -172,7 +175,7 @@ namespace G5Mail.Commands
 
         private void Emit(MessageOutcome outcome)
         {
-            WriteObject(SendResult.From(outcome));
+            WriteObject(SendResult.FromOutcome(outcome));
             if (outcome.Error != null)
             {
                 WriteG5Error(outcome.Error);
@@ -190,21 +193,6 @@ namespace G5Mail.Commands
                 // The engine reports the missing file with the FileNotFound id and the path as given.
                 return path;
             }
-        }
-
-        private static string[] SplitAddresses(string[]? values)
-        {
-            if (values == null)
-            {
-                return Array.Empty<string>();
-            }
-
-            return values
-                .Where(v => !string.IsNullOrWhiteSpace(v))
-                .SelectMany(v => v.Split(new[] { ';' }, StringSplitOptions.RemoveEmptyEntries))
-                .Select(v => v.Trim())
-                .Where(v => v.Length > 0)
-                .ToArray();
         }
 
         private static string Megabytes(long bytes) => (bytes / 1_048_576d).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);

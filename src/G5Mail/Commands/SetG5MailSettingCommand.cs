@@ -160,7 +160,7 @@ namespace G5Mail.Commands
                     return;
                 }
 
-                foreach (Finding finding in plan.FindingsAfter)
+                foreach (Core.Diagnostics.Finding finding in plan.FindingsAfter)
                 {
                     if (finding.Severity == FindingSeverity.Information)
                     {

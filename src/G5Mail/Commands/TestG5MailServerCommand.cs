@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Net;
+using System.Threading.Tasks;
+using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Settings;
+
+namespace G5Mail
+{
+    /// <summary>
+    /// Checks the effective settings against the real mail server without sending mail: name, connection, TLS and
+    /// certificate, capabilities, sign-in and size limit, each problem as a finding that says what to change.
+    /// </summary>
+    [Cmdlet(VerbsDiagnostic.Test, "G5MailServer", DefaultParameterSetName = DefaultSet)]
+    [OutputType(typeof(ServerTestResult), ParameterSetName = new[] { DefaultSet })]
+    [OutputType(typeof(bool), ParameterSetName = new[] { QuietSet })]
+    public sealed class TestG5MailServerCommand : G5MailCmdlet
+    {
+        private const string DefaultSet = "Default";
+        private const string QuietSet = "Quiet";
+
+        /// <summary>The mail method to test instead of the configured one.</summary>
+        [Parameter(Position = 0)]
+        public MailMethod Method { get; set; }
+
+        /// <summary>The server (DNS name or IP address) to test instead of the configured one.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string Server { get; set; } = string.Empty;
+
+        /// <summary>The port instead of the configured one; 0 means the method's standard port.</summary>
+        [Parameter]
+        [ValidateRange(0, 65535)]
+        public int Port { get; set; }
+
+        /// <summary>Require encryption (STARTTLS, or TLS on connect on port 465); -UseSsl:$false turns it off for this call.</summary>
+        [Parameter]
+        public SwitchParameter UseSsl { get; set; }
+
+        /// <summary>The account to sign in with instead of the configured one.</summary>
+        [Parameter]
+        [Credential]
+        [ValidateNotNull]
+        public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+        /// <summary>The bound of each network step (name resolution, connect, session set-up, sign-in), in seconds.</summary>
+        [Parameter]
+        [ValidateRange(1, 600)]
+        public int TimeoutSeconds { get; set; } = 15;
+
+        /// <summary>Connect and check TLS, but do not sign in.</summary>
+        [Parameter]
+        public SwitchParameter SkipAuthentication { get; set; }
+
+        /// <summary>Return only $true (no error found) or $false, e.g. for a scheduled health check.</summary>
+        [Parameter(ParameterSetName = QuietSet, Mandatory = true)]
+        public SwitchParameter Quiet { get; set; }
+
+        protected override void EndProcessing()
+        {
+            // Settings findings first: the same engine validation Send-G5Document uses, on the settings after this
+            // call's overrides, so they describe exactly what is tested.
+            SettingsView view = LoadEffectiveSettingsView();
+            Core.Settings.MailSettings settings = view.Settings;
+            ApplyOverrides(settings);
+            IReadOnlyList<G5Mail.Core.Diagnostics.Finding> settingsFindings = SettingsFindings.Evaluate(settings, view.Sources);
+
+            ServerProbeResult result;
+            try
+            {
+                // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
+                result = Task.Run(() => ServerTest.CreateDefault().RunAsync(settings, settingsFindings, TimeSpan.FromSeconds(TimeoutSeconds),
+                        SkipAuthentication.IsPresent, CancellationToken))
+                    .GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                return; // Ctrl+C: PowerShell is stopping the pipeline.
+            }
+
+            foreach (G5Mail.Core.Diagnostics.Finding finding in result.Findings)
+            {
+                WriteVerbose(finding.ToString());
+            }
+
+            if (Quiet)
+            {
+                WriteObject(result.Success);
+            }
+            else
+            {
+                WriteObject(ServerTestResult.From(result));
+            }
+        }
+
+        private void ApplyOverrides(Core.Settings.MailSettings settings)
+        {
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Method)))
+            {
+                settings.Method = Method;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Server)))
+            {
+                settings.Server = Server;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
+            {
+                settings.Port = Port;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(UseSsl)))
+            {
+                settings.UseSsl = UseSsl.IsPresent;
+            }
+
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Credential)) && Credential != PSCredential.Empty)
+            {
+                // The whole user name as typed: SMTP servers expect "DOMAIN\user" or "user@domain" as one login name.
+                settings.Credential = new NetworkCredential(Credential.UserName, Credential.Password);
+            }
+        }
+    }
+}

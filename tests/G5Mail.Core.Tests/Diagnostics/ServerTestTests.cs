@@ -1,0 +1,93 @@
+using System;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Settings;
+using Xunit;
+
+namespace G5Mail.Core.Tests.Diagnostics
+{
+    public class ServerTestTests
+    {
+        private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
+
+        [Fact]
+        public async Task NoMethod_IsMethodNotSet()
+        {
+            ServerProbeResult result = await ServerTest.CreateDefault().RunAsync(new MailSettings(), Array.Empty<Finding>(), Timeout, false,
+                CancellationToken.None);
+
+            Assert.False(result.Success);
+            Assert.Equal(ServerFindingCodes.MethodNotSet, Assert.Single(result.Findings).Code);
+        }
+
+        [Fact]
+        public async Task NoMethod_AlreadyReportedByTheSettings_IsSaidOnce()
+        {
+            var settingsFinding = new Finding(FindingSeverity.Error, "MethodMissing", "Method", "Method is not set.");
+            ServerProbeResult result = await ServerTest.CreateDefault().RunAsync(new MailSettings(), new[] { settingsFinding }, Timeout, false,
+                CancellationToken.None);
+
+            Assert.Same(settingsFinding, Assert.Single(result.Findings));
+        }
+
+        [Fact]
+        public async Task MethodWithoutProbe_IsMethodNotSupported()
+        {
+            ServerProbeResult result = await ServerTest.CreateDefault().RunAsync(new MailSettings { Method = MailMethod.Outlook },
+                Array.Empty<Finding>(), Timeout, false, CancellationToken.None);
+
+            Finding finding = Assert.Single(result.Findings);
+            Assert.Equal(ServerFindingCodes.MethodNotSupported, finding.Code);
+            Assert.Contains("Outlook", finding.Message);
+            Assert.Contains("Smtp", finding.Message);
+        }
+
+        [Fact]
+        public async Task SettingsFindings_ComeFirst_AndAWarningKeepsSuccess()
+        {
+            var warning = new Finding(FindingSeverity.Warning, "SomeWarning", "Port", "Port 25 with UseSsl: did you mean 587?");
+            var probe = new RecordingProbe();
+            var test = new ServerTest(new IServerProbe[] { probe });
+            var settings = new MailSettings { Method = MailMethod.Smtp, Server = "mail.example.com" };
+
+            ServerProbeResult result = await test.RunAsync(settings, new[] { warning }, Timeout, skipAuthentication: true, CancellationToken.None);
+
+            Assert.Equal(new[] { "SomeWarning", "ProbeRan" }, result.Findings.Select(f => f.Code));
+            Assert.True(result.Success);
+            Assert.Same(settings, probe.Request!.Settings);
+            Assert.True(probe.Request.SkipAuthentication);
+            Assert.Equal(Timeout, probe.Request.Timeout);
+        }
+
+        [Fact]
+        public async Task SettingsErrors_DoNotStopTheServerCheck()
+        {
+            var error = new Finding(FindingSeverity.Error, "FromMissing", "From", "No sender address is set.");
+            var probe = new RecordingProbe();
+            ServerProbeResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(
+                new MailSettings { Method = MailMethod.Smtp }, new[] { error }, Timeout, false, CancellationToken.None);
+
+            Assert.NotNull(probe.Request);
+            Assert.False(result.Success);
+            Assert.Equal("FromMissing", result.Findings[0].Code);
+        }
+
+        /// <summary>Stands in for a method's probe to check what the orchestration passes and keeps.</summary>
+        private sealed class RecordingProbe : IServerProbe
+        {
+            public ServerProbeRequest? Request { get; private set; }
+
+            public MailMethod Method => MailMethod.Smtp;
+
+            public Task<ServerProbeResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
+            {
+                Request = request;
+                var result = new ServerProbeResult(MailMethod.Smtp);
+                result.Information("ProbeRan", null, "ran");
+                return Task.FromResult(result);
+            }
+        }
+    }
+}
