@@ -196,7 +196,7 @@ Describe 'Authentication' {
         $wrong = 'Wr0ng-Passw0rd-' + [guid]::NewGuid()
         $cred = [pscredential]::new('sender', (ConvertTo-SecureString $wrong -AsPlainText -Force))
         Use-Settings @{ Credential = $cred }
-        $all = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -Verbose -ErrorVariable errs *>&1 | Out-String
+        $all = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -Verbose -ErrorVariable errs -ErrorAction Continue *>&1 | Out-String
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed*'
         $all | Should -Match 'AuthenticationFailed|rejected the login'
         $all | Should -Not -Match ([regex]::Escape($wrong))

@@ -58,6 +58,10 @@ namespace G5Mail.Core.Diagnostics
                     $"This version of Test-G5MailServer cannot test the {settings.Method} method yet (it tests: {supported}).");
             }
 
+            // A setting the validation already reported as an error is reported once, in the validation's words.
+            var reported = new HashSet<string>(known.Where(f => f.Severity == FindingSeverity.Error && f.Setting != null).Select(f => f.Setting!));
+            result.Findings.RemoveAll(f => f.Severity == FindingSeverity.Error && f.Setting != null && reported.Contains(f.Setting) &&
+                                           (f.Code == ServerFindingCodes.ServerNotSet || f.Code == ServerFindingCodes.MethodNotSet));
             result.Findings.InsertRange(0, known);
             return result;
         }
