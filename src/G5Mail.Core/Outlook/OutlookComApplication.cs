@@ -37,9 +37,19 @@ namespace G5Mail.Core.Outlook
                 throw new COMException("The class Outlook.Application is not registered.", OutlookErrors.REGDB_E_CLASSNOTREG);
             }
 
-            object instance = Activator.CreateInstance(type)
-                ?? throw new COMException("Outlook.Application could not be created.", OutlookErrors.E_FAIL);
-            return new OutlookComApplication(new ComObject(instance));
+            object? instance;
+            try
+            {
+                instance = Activator.CreateInstance(type);
+            }
+            catch (TargetInvocationException ex) when (ex.InnerException != null)
+            {
+                ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
+                throw;
+            }
+
+            return new OutlookComApplication(new ComObject(instance
+                ?? throw new COMException("Outlook.Application could not be created.", OutlookErrors.E_FAIL)));
         }
 
         public string Version => Convert.ToString(App.Get("Version"), CultureInfo.InvariantCulture) ?? string.Empty;
@@ -59,6 +69,7 @@ namespace G5Mail.Core.Outlook
             private const int OlByValue = 1;
             private const int OlDiscard = 1;
             private const int OlFormatHtml = 2;
+            private const int DispMemberNotFound = unchecked((int)0x80020003); // DISP_E_MEMBERNOTFOUND
             private ComObject? _item;
 
             public MailItem(ComObject item)
@@ -117,8 +128,17 @@ namespace G5Mail.Core.Outlook
                             string address = Convert.ToString(account.Get("SmtpAddress"), CultureInfo.InvariantCulture) ?? string.Empty;
                             if (string.Equals(address, smtpAddress, StringComparison.OrdinalIgnoreCase))
                             {
-                                // An object-valued property: VBA's "Set item.SendUsingAccount = account" is a put-by-reference.
-                                Item.SetReference("SendUsingAccount", account.Value);
+                                // An object-valued property: VBA's "Set item.SendUsingAccount = account" is a put-by-reference
+                                // (DISPATCH_PROPERTYPUTREF); a plain put is the fallback for a type library that declares it so.
+                                try
+                                {
+                                    Item.SetReference("SendUsingAccount", account.Value);
+                                }
+                                catch (COMException ex) when (ex.HResult == DispMemberNotFound)
+                                {
+                                    Item.Set("SendUsingAccount", account.Value);
+                                }
+
                                 return true;
                             }
                         }
