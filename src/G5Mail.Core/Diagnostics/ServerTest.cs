@@ -21,7 +21,7 @@ namespace G5Mail.Core.Diagnostics
         }
 
         /// <summary>Every method this build can test.</summary>
-        public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[] { new SmtpServerProbe() });
+        public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[] { new SmtpServerProbe(), new Outlook.OutlookServerProbe() });
 
         public IEnumerable<MailMethod> Methods => _probes.Keys;
 
