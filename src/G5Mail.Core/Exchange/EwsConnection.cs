@@ -44,6 +44,7 @@ namespace G5Mail.Core.Exchange
         private readonly HttpClient _client;
         private readonly CertificatePolicy _certificates;
         private readonly NetworkCredential? _credential;
+        private readonly SchemeCredentials? _schemes;
 
         /// <param name="credential">The account; null signs in as the current Windows user; <paramref name="anonymous"/> not at all.</param>
         public EwsConnection(EwsEndpoint endpoint, CertificatePolicy certificates, NetworkCredential? credential, TimeSpan timeout, bool anonymous = false)
@@ -64,16 +65,8 @@ namespace G5Mail.Core.Exchange
             {
                 if (_credential != null)
                 {
-                    var cache = new CredentialCache();
-                    var prefix = new Uri(endpoint.Url.GetLeftPart(UriPartial.Authority) + "/");
-                    // Exchange offers Negotiate and NTLM (Windows authentication) and, where enabled, Basic; HttpClient picks
-                    // the strongest one the server offers.
-                    foreach (string scheme in new[] { "Negotiate", "NTLM", "Basic" })
-                    {
-                        cache.Add(prefix, scheme, _credential);
-                    }
-
-                    handler.Credentials = cache;
+                    _schemes = new SchemeCredentials(new Uri(endpoint.Url.GetLeftPart(UriPartial.Authority) + "/"), _credential);
+                    handler.Credentials = _schemes;
                 }
                 else
                 {
@@ -119,6 +112,22 @@ namespace G5Mail.Core.Exchange
         /// CertificateInvalid); a G5MailException thrown while the request is written (a file gone) comes through as is.
         /// </summary>
         public async Task<EwsExchange> SendAsync(EwsRequest request, bool expectContinue, CancellationToken cancellationToken)
+        {
+            EwsExchange exchange = await SendOnceAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+            if (exchange.Status == HttpStatusCode.Unauthorized && _schemes != null && !_schemes.BasicOnly &&
+                exchange.AuthenticationSchemes.Contains("Basic", StringComparer.OrdinalIgnoreCase))
+            {
+                // HttpClient signs in with the strongest method offered (Negotiate, NTLM) and gives up when that fails, also
+                // when it fails on this computer: outside Windows, NTLM needs gss-ntlmssp and Negotiate a Kerberos ticket. Over
+                // https (MaySendCredentials) the server's Basic is the fallback, for the rest of this connection.
+                _schemes.BasicOnly = true;
+                exchange = await SendOnceAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+            }
+
+            return exchange;
+        }
+
+        private async Task<EwsExchange> SendOnceAsync(EwsRequest request, bool expectContinue, CancellationToken cancellationToken)
         {
             using (var message = new HttpRequestMessage(HttpMethod.Post, Endpoint.Url))
             {
@@ -273,5 +282,36 @@ namespace G5Mail.Core.Exchange
         }
 
         public void Dispose() => _client.Dispose();
+
+        /// <summary>
+        /// The credential for Negotiate, NTLM and Basic at the endpoint (what Exchange's EWS directory offers), or for Basic
+        /// only once Windows authentication has failed. HttpClient asks on every challenge, so the switch takes effect at once.
+        /// </summary>
+        private sealed class SchemeCredentials : ICredentials
+        {
+            private readonly Uri _prefix;
+            private readonly NetworkCredential _credential;
+
+            public SchemeCredentials(Uri prefix, NetworkCredential credential)
+            {
+                _prefix = prefix;
+                _credential = credential;
+            }
+
+            public bool BasicOnly { get; set; }
+
+            public NetworkCredential? GetCredential(Uri uri, string authType)
+            {
+                if (!_prefix.IsBaseOf(uri))
+                {
+                    return null;
+                }
+
+                bool basic = string.Equals(authType, "Basic", StringComparison.OrdinalIgnoreCase);
+                bool windows = string.Equals(authType, "Negotiate", StringComparison.OrdinalIgnoreCase) ||
+                               string.Equals(authType, "NTLM", StringComparison.OrdinalIgnoreCase);
+                return basic || (windows && !BasicOnly) ? _credential : null;
+            }
+        }
     }
 }
