@@ -124,7 +124,7 @@ namespace G5Mail.Core.Diagnostics
                     result.Warning(ServerFindingCodes.CertificateCheckSkipped, "SkipCertificateCheck",
                         $"SkipCertificateCheck accepts any certificate{(policy.LastAcceptedByOverride ? $" (this one: {Problems(certificate)})" : string.Empty)}, " +
                         $"so a machine in between could read the password. Install the issuing CA, or pin this certificate instead: {pin}, " +
-                        "then Set-G5MailSetting -Scope System -SkipCertificateCheck $false.");
+                        "then Set-G5MailSetting -Scope System -SkipCertificateCheck:$false.");
                 }
             }
 

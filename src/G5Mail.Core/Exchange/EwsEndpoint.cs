@@ -45,7 +45,7 @@ namespace G5Mail.Core.Exchange
             ? null
             : $"UseSsl is off, so G5Mail talks to Exchange over plain http ({Url.GetLeftPart(UriPartial.Authority)}): messages and " +
               "attachments travel unencrypted" + (IsLoopback ? "." : ", and G5Mail will not sign in over it.") +
-              " Exchange Web Services normally require https: Set-G5MailSetting -Scope System -UseSsl $true.";
+              " Exchange Web Services normally require https: Set-G5MailSetting -Scope System -UseSsl.";
 
         public override string ToString() => Url.AbsoluteUri;
 

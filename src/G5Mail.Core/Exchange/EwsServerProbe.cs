@@ -99,7 +99,7 @@ namespace G5Mail.Core.Exchange
             {
                 result.Error(ServerFindingCodes.CleartextAuthenticationRefused, "UseSsl",
                     $"Not signing in to {endpoint.Host} over plain http: the password (or Windows sign-in) could be read or relayed on the " +
-                    "network. Use https: Set-G5MailSetting -Scope System -UseSsl $true.");
+                    "network. Use https: Set-G5MailSetting -Scope System -UseSsl.");
             }
             else
             {
@@ -220,7 +220,7 @@ namespace G5Mail.Core.Exchange
             else if (status == 403)
             {
                 result.Error(ServerFindingCodes.EwsNotFound, "UseSsl",
-                    $"{url} refuses access (HTTP 403) before any sign-in; the EWS directory may require https (Set-G5MailSetting -Scope System -UseSsl $true).");
+                    $"{url} refuses access (HTTP 403) before any sign-in; the EWS directory may require https (Set-G5MailSetting -Scope System -UseSsl).");
             }
             else
             {
