@@ -19,7 +19,7 @@ try {
     Write-Host "smtp4dev is listening on 127.0.0.1:$($server.SmtpPort) (SMTP); web page $($server.ApiUri)" -ForegroundColor Cyan
 
     Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.SmtpPort -From 'order@olbryggeriet.example' `
-        -MaxAttachmentSizeMB 10 -CombineDocuments $true
+        -MaxAttachmentSizeMB 10 -CombineDocuments
     Get-G5MailSetting | Format-List Method, Server, Port, UseSsl, From, MaxAttachmentSizeMB, CombineDocuments
 
     # Four large orders to one customer (4 MiB each: 16 MiB in all, over the 10 MB limit -> split into parts),

@@ -204,3 +204,112 @@ Describe 'Authentication' {
         ($errs[0].Exception.ToString()) | Should -Not -Match ([regex]::Escape($wrong))
     }
 }
+
+Describe 'TLS: STARTTLS and TLS on connect with generated certificates' {
+    BeforeAll {
+        Import-Module (Join-Path $env:G5MAIL_REPO_ROOT 'tests/pester/TestServers.psm1') -Force
+        $script:Pki = New-G5TestPki
+        $script:Doc = New-TestPdf -Path (Join-Path $script:Docs 'Tls.pdf')
+        $script:Server = Start-Smtp4Dev -TlsMode StartTls -CertificatePath $script:Pki.Server.PfxPath
+        $script:Address465 = Get-Loopback465
+        if ($script:Address465) {
+            $script:Implicit = Start-Smtp4Dev -TlsMode ImplicitTls -SmtpPort 465 -BindAddress $script:Address465 -CertificatePath $script:Pki.Server.PfxPath
+        }
+    }
+    AfterAll {
+        Stop-Smtp4Dev $script:Server
+        Stop-Smtp4Dev $script:Implicit
+        Remove-G5TestPki -Pki $script:Pki
+    }
+    BeforeEach { Clear-Smtp4DevMessages $script:Server }
+
+    It 'refuses an untrusted certificate with CertificateInvalid and names the thumbprint to pin' {
+        Use-Settings @{ UseSsl = $true }
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -ErrorVariable errs -ErrorAction SilentlyContinue
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorId | Should -Be 'CertificateInvalid'
+        $result.Error | Should -Match $script:Pki.Server.Thumbprint
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'CertificateInvalid*'
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
+    }
+
+    It 'sends over STARTTLS to exactly the pinned certificate' {
+        Use-Settings @{ UseSsl = $true; CertificateThumbprint = $script:Pki.Server.Thumbprint }
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se'
+        $result.Status | Should -Be 'Sent'
+        $summary = @(Get-Smtp4DevMessageList $script:Server)
+        $summary.Count | Should -Be 1
+        (Invoke-RestMethod "$($script:Server.ApiUri)/api/messages/$($summary[0].id)").secureConnection | Should -BeTrue
+    }
+
+    It 'refuses a certificate other than the pinned one' {
+        Use-Settings @{ UseSsl = $true; CertificateThumbprint = $script:Pki.Expired.Thumbprint }
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -ErrorAction SilentlyContinue
+        $result.ErrorId | Should -Be 'CertificateInvalid'
+        $result.Error | Should -Match 'not the pinned one'
+    }
+
+    It 'sends over STARTTLS when the issuing CA is trusted' {
+        Install-G5TestPki -Pki $script:Pki
+        try {
+            Use-Settings @{ UseSsl = $true }
+            (Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se').Status | Should -Be 'Sent'
+        }
+        finally { Remove-G5TestPki -Pki $script:Pki -KeepFiles }
+    }
+
+    It 'accepts any certificate only with SkipCertificateCheck, and warns' {
+        Use-Settings @{ UseSsl = $true; SkipCertificateCheck = $true }
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Sent'
+        ($warnings -join ' ') | Should -Match 'SkipCertificateCheck'
+    }
+
+    It 'speaks TLS from the first byte on port 465' {
+        if (-not $script:Address465) { Set-ItResult -Skipped -Because 'port 465 cannot be bound here (needs root or CAP_NET_BIND_SERVICE on Linux)'; return }
+        $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+        Set-G5MailSetting -Scope System -Method Smtp -Server $script:Address465 -Port 465 -From 'order@olbryggeriet.example' `
+            -CertificateThumbprint $script:Pki.Server.Thumbprint -WarningAction SilentlyContinue
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se'
+        $result.Status | Should -Be 'Sent'
+        $result.Server | Should -Be "$($script:Address465):465"
+        @(Get-Smtp4DevMessageList $script:Implicit).Count | Should -Be 1
+    }
+
+    It 'refuses an untrusted certificate on port 465 with CertificateInvalid' {
+        if (-not $script:Address465) { Set-ItResult -Skipped -Because 'port 465 cannot be bound here (needs root or CAP_NET_BIND_SERVICE on Linux)'; return }
+        $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+        Set-G5MailSetting -Scope System -Method Smtp -Server $script:Address465 -Port 465 -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -ErrorAction SilentlyContinue
+        $result.ErrorId | Should -Be 'CertificateInvalid'
+    }
+}
+
+Describe 'Stopping (Ctrl+C)' {
+    It 'stops a send waiting on a server that never answers, long before the 100 s network timeout' {
+        # A listener that accepts and never speaks: without cancellation the send would wait for MailKit's timeout.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+            Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $port -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
+            $doc = New-TestPdf -Path (Join-Path $script:Docs 'Stop.pdf')
+            $ps = [powershell]::Create()
+            [void] $ps.AddScript("Import-Module '$($env:G5MAIL_MODULE_PATH)'; `$env:G5MAIL_CONFIG_DIR = '$($env:G5MAIL_CONFIG_DIR)'; Send-G5Document -Path '$($doc.FullName)' -To 'kund@example.se'")
+            $async = $ps.BeginInvoke()
+            $accepted = $listener.AcceptTcpClientAsync()
+            $accepted.Wait(30000) | Should -BeTrue -Because 'the send connects to the silent server'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $async.IsCompleted | Should -BeTrue
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'Stop cancels the network call instead of waiting for its 100 s timeout'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $listener.Stop()
+            if ($ps) { $ps.Dispose() }
+        }
+    }
+}

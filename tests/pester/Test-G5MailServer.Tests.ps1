@@ -88,18 +88,6 @@ BeforeAll {
         try { $store.Remove($script:CaPublic) } finally { $store.Close() }
     }
 
-    # Port 465 is what selects TLS on connect, so those servers get a loopback address of their own for it.
-    function Get-Loopback465 {
-        for ($i = 0; $i -lt 20; $i++) {
-            $address = '127.{0}.{1}.{2}' -f (Get-Random -Minimum 1 -Maximum 255), (Get-Random -Minimum 1 -Maximum 255), (Get-Random -Minimum 2 -Maximum 255)
-            $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Parse($address), 465)
-            try { $listener.Start(); return $address }
-            catch { if ($_.Exception.InnerException.SocketErrorCode -eq 'AccessDenied') { return $null } }
-            finally { $listener.Stop() }
-        }
-        $null
-    }
-
     function Get-Code { param($Result) @($Result.Findings | ForEach-Object Code) }
     function Get-Finding { param($Result, [string] $Code) $Result.Findings | Where-Object Code -EQ $Code }
 }

@@ -113,6 +113,14 @@ namespace G5Mail.Core.Security
             return chars.ToString();
         }
 
+        /// <summary>False when a pin is set and the certificate is not the pinned one.</summary>
+        public bool MatchesPin(ObservedCertificate certificate)
+        {
+            return _pinnedThumbprint == null ||
+                   string.Equals(_pinnedThumbprint, certificate.Thumbprint, StringComparison.Ordinal) ||
+                   string.Equals(_pinnedThumbprint, certificate.Sha256Thumbprint, StringComparison.Ordinal);
+        }
+
         public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
         {
             LastAcceptedByOverride = false;
@@ -139,8 +147,7 @@ namespace G5Mail.Core.Security
 
             if (_pinnedThumbprint != null)
             {
-                bool match = string.Equals(_pinnedThumbprint, LastSeen.Thumbprint, StringComparison.Ordinal) ||
-                             string.Equals(_pinnedThumbprint, LastSeen.Sha256Thumbprint, StringComparison.Ordinal);
+                bool match = MatchesPin(LastSeen);
                 // A pin trusts exactly this certificate: a different one is rejected even if the chain is valid.
                 LastAcceptedByOverride = match && errors != SslPolicyErrors.None;
                 return match;

@@ -1,5 +1,7 @@
 using System;
 using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
 
 namespace G5Mail.Core.Settings
 {
@@ -16,7 +18,7 @@ namespace G5Mail.Core.Settings
         {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
             Directory.CreateDirectory(folder);
-            string temp = Path.Combine(folder, "." + Path.GetFileName(path) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
+            string temp = Path.Combine(folder, TempPrefix(path) + Guid.NewGuid().ToString("N").Substring(0, 12) + TempSuffix);
             try
             {
                 using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -30,22 +32,13 @@ namespace G5Mail.Core.Settings
 
                 if (!overwrite)
                 {
-                    try
-                    {
-                        // Fails if another process created the file meanwhile; theirs wins.
-                        File.Move(temp, path);
-                        return true;
-                    }
-                    catch (IOException) when (File.Exists(path))
-                    {
-                        return false;
-                    }
+                    return PublishNew(temp, path);
                 }
 
                 if (File.Exists(path))
                 {
                     // rename(2) on Unix, ReplaceFile on Windows: atomic, and the target is never missing.
-                    File.Replace(temp, path, null);
+                    Replace(temp, path);
                 }
                 else
                 {
@@ -57,6 +50,133 @@ namespace G5Mail.Core.Settings
             finally
             {
                 TryDelete(temp);
+            }
+        }
+
+        /// <summary>
+        /// Puts the finished temp file in place only if <paramref name="path"/> does not exist yet, in one atomic step;
+        /// false when another process was first (its file stays). On Unix that is link(2), which fails with EEXIST when
+        /// the name exists: .NET's File.Move checks for the target and then renames, and two processes can both pass the
+        /// check, the second silently replacing the first's file. On Windows File.Move is MoveFileEx without
+        /// MOVEFILE_REPLACE_EXISTING, which is atomic and fails when the target exists.
+        /// </summary>
+        private static bool PublishNew(string temp, string path)
+        {
+            if (FilePermissions.IsUnix)
+            {
+                int result;
+                try
+                {
+                    result = link(temp, path);
+                }
+                catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException)
+                {
+                    result = -2;
+                }
+
+                if (result == 0)
+                {
+                    return true; // the temp name is removed by the caller
+                }
+
+                if (result == -1 && Marshal.GetLastWin32Error() == EEXIST)
+                {
+                    return false;
+                }
+
+                // Any other failure, e.g. a file system without hard links (some network and FAT mounts): File.Move is
+                // the best left, and it reports a real error (permission, disk) as the usual .NET exception.
+            }
+
+            try
+            {
+                File.Move(temp, path);
+                return true;
+            }
+            catch (IOException) when (File.Exists(path))
+            {
+                return false;
+            }
+        }
+
+        private const int EEXIST = 17; // the same on Linux and macOS
+
+        [DllImport("libc", SetLastError = true)]
+#pragma warning disable SA1300, IDE1006 // the libc name
+        private static extern int link(string oldpath, string newpath);
+#pragma warning restore SA1300, IDE1006
+
+        /// <summary>
+        /// Deletes temp files of <paramref name="path"/> left by a writer that was killed mid-write. Only those older than
+        /// <see cref="LeftoverAge"/>: a live writer finishes its temp file in milliseconds, so an old one has no owner.
+        /// </summary>
+        public static void DeleteLeftovers(string path)
+        {
+            string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            string[] leftovers;
+            try
+            {
+                leftovers = Directory.GetFiles(folder, TempPrefix(path) + "*" + TempSuffix);
+            }
+            catch (IOException)
+            {
+                return;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return;
+            }
+
+            DateTime cutoff = DateTime.UtcNow - LeftoverAge;
+            foreach (string leftover in leftovers)
+            {
+                try
+                {
+                    if (File.GetLastWriteTimeUtc(leftover) < cutoff)
+                    {
+                        TryDelete(leftover);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+
+        internal static readonly TimeSpan LeftoverAge = TimeSpan.FromMinutes(2);
+
+        private const string TempSuffix = ".tmp";
+
+        private static string TempPrefix(string path) => "." + Path.GetFileName(path) + ".";
+
+        private static void Replace(string temp, string path)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                File.Replace(temp, path, null);
+                return;
+            }
+
+            // On Windows ReplaceFile fails while another program (an editor, a virus scanner, an older reader) has the
+            // target open without FILE_SHARE_DELETE; such opens are brief, so retry for up to about a second.
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    File.Replace(temp, path, null);
+                    return;
+                }
+                catch (IOException) when (attempt < 20)
+                {
+                    Thread.Sleep(50);
+                }
+                catch (UnauthorizedAccessException) when (attempt < 20)
+                {
+                    Thread.Sleep(50);
+                }
             }
         }
 

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
+using System.Threading;
 using G5Mail.Core.Diagnostics;
 
 namespace G5Mail.Core.Settings
@@ -192,15 +193,19 @@ namespace G5Mail.Core.Settings
             return new SettingsChangePlan(scope, Store.PathOf(scope), validated, cleared, Evaluate(effective, sources));
         }
 
-        /// <summary>Writes a plan atomically. Stored values the plan does not name stay exactly as they were.</summary>
-        public void Apply(SettingsChangePlan plan)
+        /// <summary>
+        /// Writes a plan atomically. Stored values the plan does not name stay exactly as they were, including values
+        /// another process wrote after <see cref="Plan"/> read the file: the file is read again and rewritten under
+        /// its exclusive lock, waiting up to 10 s for another writer (SettingsLocked after that).
+        /// </summary>
+        public void Apply(SettingsChangePlan plan, CancellationToken cancellationToken = default)
         {
             if (plan.IsEmpty)
             {
                 return;
             }
 
-            Store.Update(plan.Scope, plan.Values, plan.Cleared);
+            Store.Update(plan.Scope, plan.Values, plan.Cleared, cancellationToken);
         }
 
         /// <summary>System overlaid with User, then defaults; with the source of every setting.</summary>

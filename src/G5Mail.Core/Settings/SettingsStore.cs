@@ -4,10 +4,12 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Security;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Threading;
 using G5Mail.Core.Diagnostics;
 
 namespace G5Mail.Core.Settings
@@ -128,10 +130,46 @@ namespace G5Mail.Core.Settings
         /// <summary>
         /// Changes one scope's file: sets <paramref name="changes"/> (already validated), removes <paramref name="clear"/>,
         /// keeps every other stored value as it is (secrets stay encrypted, never decrypted here), and writes atomically.
+        /// The current file is read and the new one written under the file's exclusive lock (<see cref="SettingsLock"/>),
+        /// so a change made meanwhile by another process is kept, not overwritten with what was read before it.
+        /// A file that is not valid JSON is refused (InvalidSetting naming file and position) and left as it is.
         /// </summary>
-        public void Update(SettingsScope scope, IReadOnlyDictionary<SettingDefinition, object> changes, IEnumerable<SettingDefinition> clear)
+        public void Update(SettingsScope scope, IReadOnlyDictionary<SettingDefinition, object> changes, IEnumerable<SettingDefinition> clear,
+            CancellationToken cancellationToken = default)
         {
             string path = PathOf(scope);
+            using (AcquireLock(scope, path, cancellationToken))
+            {
+                UpdateLocked(scope, path, changes, clear);
+            }
+        }
+
+        /// <summary>How long <see cref="Update"/> waits for another writer of the same file (tests shorten it).</summary>
+        internal TimeSpan LockTimeout { get; set; } = SettingsLock.DefaultTimeout;
+
+        /// <summary>Test seam: runs while the lock is held, after the current file was read and before the new one is written.</summary>
+        internal Action? WhileLockedAfterRead { get; set; }
+
+        private SettingsLock AcquireLock(SettingsScope scope, string path, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return SettingsLock.Acquire(path, LockTimeout, cancellationToken);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw WriteDenied(scope, path, ex);
+            }
+            catch (IOException ex)
+            {
+                throw new G5MailException(SettingsErrorIds.SettingsWriteFailed, ErrorKind.WriteError,
+                    $"The {scope} settings could not be written: the lock file '{SettingsLock.PathFor(path)}' could not be opened ({ex.Message}). The settings file was left as it was.",
+                    path, ex);
+            }
+        }
+
+        private void UpdateLocked(SettingsScope scope, string path, IReadOnlyDictionary<SettingDefinition, object> changes, IEnumerable<SettingDefinition> clear)
+        {
             List<KeyValuePair<string, JsonElement>> existing;
             try
             {
@@ -141,6 +179,13 @@ namespace G5Mail.Core.Settings
             {
                 throw WriteDenied(scope, path, ex);
             }
+
+            WhileLockedAfterRead?.Invoke();
+
+            // Only a writer holding this lock makes temp files for this folder's settings and key file, so any that
+            // exist now were left by a writer that was killed mid-write: harmless, but clutter.
+            AtomicFile.DeleteLeftovers(path);
+            AtomicFile.DeleteLeftovers(Path.Combine(Path.GetDirectoryName(path)!, SecretProtector.KeyFileName));
 
             var cleared = new HashSet<SettingDefinition>(clear);
             var kept = new Dictionary<SettingDefinition, JsonElement>();
@@ -210,22 +255,15 @@ namespace G5Mail.Core.Settings
 
         /// <summary>
         /// The file's top-level properties in order, or null when the file does not exist.
-        /// Throws InvalidSetting (naming the file, line and byte) when it is not a JSON object.
+        /// Throws InvalidSetting (naming the file, line and column) when it is not UTF-8 (or UTF-16 with a byte order
+        /// mark) text holding one JSON object.
         /// </summary>
         internal static List<KeyValuePair<string, JsonElement>>? ReadDocument(string path)
         {
-            byte[] bytes;
+            byte[]? bytes;
             try
             {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (FileNotFoundException)
-            {
-                return null;
-            }
-            catch (DirectoryNotFoundException)
-            {
-                return null;
+                bytes = ReadAllBytesShared(path);
             }
             catch (IOException ex)
             {
@@ -233,9 +271,14 @@ namespace G5Mail.Core.Settings
                     $"The settings file '{path}' could not be read: {ex.Message}", path, ex);
             }
 
-            int start = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF ? 3 : 0;
+            if (bytes is null)
+            {
+                return null;
+            }
+
+            byte[] text = ToUtf8Text(path, bytes, out int start);
             var result = new List<KeyValuePair<string, JsonElement>>();
-            if (bytes.Skip(start).All(b => b == ' ' || b == '\t' || b == '\r' || b == '\n'))
+            if (text.Skip(start).All(b => b == ' ' || b == '\t' || b == '\r' || b == '\n'))
             {
                 return result; // an empty file holds no settings; there is nothing in it to lose
             }
@@ -243,12 +286,12 @@ namespace G5Mail.Core.Settings
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(new ReadOnlyMemory<byte>(bytes, start, bytes.Length - start), ReadOptions);
+                document = JsonDocument.Parse(new ReadOnlyMemory<byte>(text, start, text.Length - start), ReadOptions);
             }
             catch (JsonException ex)
             {
                 string where = ex.LineNumber.HasValue
-                    ? $" at line {ex.LineNumber.Value + 1}, byte {(ex.BytePositionInLine ?? 0) + 1} of that line"
+                    ? " at " + Position(text, start, ex.LineNumber.Value, ex.BytePositionInLine ?? 0)
                     : string.Empty;
                 throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
                     $"The settings file '{path}' is not valid JSON{where}. Correct or delete the file; G5Mail does not overwrite it. ({FirstSentence(ex.Message)})",
@@ -273,6 +316,142 @@ namespace G5Mail.Core.Settings
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// The whole file, or null when it does not exist. Opened with FileShare.ReadWrite | Delete so that a writer's
+        /// atomic replace is never blocked by a reader (Windows refuses to replace a file open without FILE_SHARE_DELETE).
+        /// On Windows a read that meets a replace in progress gets a sharing violation or access denied for an instant,
+        /// so it is retried briefly; on Unix the rename is atomic and there is nothing to wait for.
+        /// </summary>
+        private static byte[]? ReadAllBytesShared(string path)
+        {
+            bool windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
+            for (int attempt = 0; ; attempt++)
+            {
+                try
+                {
+                    using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan))
+                    using (var buffer = new MemoryStream())
+                    {
+                        file.CopyTo(buffer);
+                        return buffer.ToArray();
+                    }
+                }
+                catch (FileNotFoundException)
+                {
+                    return null;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    return null;
+                }
+                catch (IOException ex) when (windows && attempt < 10 && SettingsLock.IsHeldByAnother(ex))
+                {
+                    Thread.Sleep(50);
+                }
+                catch (UnauthorizedAccessException) when (windows && attempt < 10)
+                {
+                    Thread.Sleep(50);
+                }
+            }
+        }
+
+        private static readonly UTF8Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+        /// <summary>
+        /// The file as UTF-8 JSON text and where it starts (after a byte order mark). UTF-16 files (Windows PowerShell's
+        /// Out-File default) are converted; bytes that are not UTF-8 (a file saved in a legacy code page) are refused
+        /// with their position, since reading them would turn "Företag" into something else.
+        /// </summary>
+        private static byte[] ToUtf8Text(string path, byte[] bytes, out int start)
+        {
+            start = 0;
+            if (bytes.Length >= 2 && ((bytes[0] == 0xFF && bytes[1] == 0xFE) || (bytes[0] == 0xFE && bytes[1] == 0xFF)))
+            {
+                Encoding utf16 = bytes[0] == 0xFF ? Encoding.Unicode : Encoding.BigEndianUnicode;
+                return Encoding.UTF8.GetBytes(utf16.GetString(bytes, 2, bytes.Length - 2));
+            }
+
+            if (bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF)
+            {
+                start = 3;
+            }
+
+            try
+            {
+                StrictUtf8.GetCharCount(bytes, start, bytes.Length - start);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                int bad = start + Math.Max(0, FirstInvalidUtf8(bytes, start));
+                int lineStart = start;
+                long line = 0;
+                for (int i = start; i < bad; i++)
+                {
+                    if (bytes[i] == (byte)'\n')
+                    {
+                        line++;
+                        lineStart = i + 1;
+                    }
+                }
+
+                throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
+                    $"The settings file '{path}' is not UTF-8 text: the byte 0x{bytes[bad]:X2} at {Position(bytes, start, line, bad - lineStart)} is not valid UTF-8 "
+                    + "(the file was probably saved in another encoding, such as Windows-1252). Save it as UTF-8, or delete it; G5Mail does not overwrite it.",
+                    path, ex);
+            }
+
+            return bytes;
+        }
+
+        /// <summary>The offset (from <paramref name="start"/>) of the first byte that does not begin a valid UTF-8 sequence.</summary>
+        private static int FirstInvalidUtf8(byte[] bytes, int start)
+        {
+            int i = start;
+            while (i < bytes.Length)
+            {
+                int length = bytes[i] < 0x80 ? 1 : bytes[i] >= 0xC2 && bytes[i] <= 0xDF ? 2 : bytes[i] >= 0xE0 && bytes[i] <= 0xEF ? 3 : bytes[i] >= 0xF0 && bytes[i] <= 0xF4 ? 4 : 0;
+                if (length == 0 || i + length > bytes.Length)
+                {
+                    return i - start;
+                }
+
+                try
+                {
+                    StrictUtf8.GetCharCount(bytes, i, length);
+                }
+                catch (DecoderFallbackException)
+                {
+                    return i - start;
+                }
+
+                i += length;
+            }
+
+            return -1;
+        }
+
+        /// <summary>"line L, column C" for a 0-based line and byte offset within it, counting characters as an editor does.</summary>
+        private static string Position(byte[] text, int start, long line, long byteInLine)
+        {
+            int lineStart = start;
+            for (long seen = 0; seen < line && lineStart < text.Length; lineStart++)
+            {
+                if (text[lineStart] == (byte)'\n')
+                {
+                    seen++;
+                    if (seen == line)
+                    {
+                        lineStart++;
+                        break;
+                    }
+                }
+            }
+
+            int count = (int)Math.Max(0, Math.Min(byteInLine, text.Length - lineStart));
+            int column = Encoding.UTF8.GetCharCount(text, lineStart, count) + 1;
+            return $"line {line + 1}, column {column}";
         }
 
         private static object Decode(SettingDefinition definition, JsonElement element, SecretProtector protector)
@@ -460,5 +639,8 @@ namespace G5Mail.Core.Settings
 
         /// <summary>An I/O failure while reading a settings file (locked, device error).</summary>
         public const string SettingsReadFailed = "SettingsReadFailed";
+
+        /// <summary>Another process held the settings file's lock for longer than the wait (10 s); nothing was written.</summary>
+        public const string SettingsLocked = "SettingsLocked";
     }
 }

@@ -20,14 +20,14 @@ namespace G5Mail.Core.Smtp
             string server = endpoint.ToString();
             switch (ex)
             {
+                case SslHandshakeException _ when certificates.LastSeen != null && !certificates.MatchesPin(certificates.LastSeen):
+                    return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                        $"The certificate of '{endpoint.Host}' (thumbprint {certificates.LastSeen.Thumbprint}) is not the pinned one " +
+                        $"({certificates.PinnedThumbprint}). If the server's certificate was renewed, update CertificateThumbprint.", server, ex);
                 case SslHandshakeException _ when certificates.LastSeen != null && certificates.LastSeen.PolicyErrors != System.Net.Security.SslPolicyErrors.None
                                                   && !certificates.SkipCheck:
                     return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
                         certificates.LastSeen.Describe(endpoint.Host), server, ex);
-                case SslHandshakeException _ when certificates.PinnedThumbprint != null && certificates.LastSeen != null:
-                    return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
-                        $"The certificate of '{endpoint.Host}' (thumbprint {certificates.LastSeen.Thumbprint}) is not the pinned one " +
-                        $"({certificates.PinnedThumbprint}). If the server's certificate was renewed, update CertificateThumbprint.", server, ex);
                 case SslHandshakeException _:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                         $"The TLS handshake with {server} failed. " + (endpoint.Port == 465

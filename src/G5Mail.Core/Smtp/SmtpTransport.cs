@@ -41,6 +41,9 @@ namespace G5Mail.Core.Smtp
         public ISmtpTokenSource? TokenSource { get; set; }
 
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+
+        /// <summary>Whether a password may cross an unencrypted connection: only to this computer. A seam for tests.</summary>
+        internal Func<SmtpEndpoint, bool> MaySendCredentialsInClear { get; set; } = endpoint => endpoint.IsLoopback;
     }
 
     /// <summary>
@@ -160,7 +163,7 @@ namespace G5Mail.Core.Smtp
                 return;
             }
 
-            if (!client.IsSecure && !endpoint.IsLoopback)
+            if (!client.IsSecure && !_options.MaySendCredentialsInClear(endpoint))
             {
                 throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
                     $"G5Mail will not send credentials over the unencrypted connection to {endpoint}. " +

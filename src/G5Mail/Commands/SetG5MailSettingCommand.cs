@@ -146,11 +146,17 @@ namespace G5Mail.Commands
 
                 try
                 {
-                    service.Apply(plan);
+                    // Waits (up to 10 s) while another process is writing the same file, then applies on top of its change.
+                    service.Apply(plan, CancellationToken);
                 }
                 catch (G5MailException ex)
                 {
                     ThrowTerminating(ex);
+                    return;
+                }
+                catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+                {
+                    // Ctrl+C while waiting for the lock: nothing was written; PowerShell reports the pipeline as stopped.
                     return;
                 }
 

@@ -251,7 +251,7 @@ namespace G5Mail.Core.Tests.Settings
             Assert.Contains(_config.SystemFile, ex.Message);
 
             Assert.Equal(before, File.ReadAllBytes(_config.SystemFile));
-            Assert.Equal(new[] { "settings.json" }, Directory.GetFiles(Path.GetDirectoryName(_config.SystemFile)!).Select(Path.GetFileName));
+            Assert.Equal(new[] { "settings.json", "settings.json.lock" }, Directory.GetFiles(Path.GetDirectoryName(_config.SystemFile)!).Select(Path.GetFileName).OrderBy(n => n, StringComparer.Ordinal));
 
             _config.Store.WriteStreamWrapper = null;
             _config.Service.Apply(plan);
@@ -311,8 +311,7 @@ namespace G5Mail.Core.Tests.Settings
             Assert.Equal(ErrorIds.InvalidSetting, load.ErrorId);
             Assert.Equal(ErrorKind.InvalidData, load.Kind);
             Assert.Contains(_config.SystemFile, load.Message);
-            Assert.Contains("line 3", load.Message);
-            Assert.Contains("byte", load.Message);
+            Assert.Contains("line 3, column 14", load.Message);
 
             var set = Assert.Throws<G5MailException>(() => _config.Set(SettingsScope.System, ("Port", 587)));
             Assert.Equal(ErrorIds.InvalidSetting, set.ErrorId);
