@@ -284,3 +284,32 @@ Describe 'TLS: STARTTLS and TLS on connect with generated certificates' {
         $result.ErrorId | Should -Be 'CertificateInvalid'
     }
 }
+
+Describe 'Stopping (Ctrl+C)' {
+    It 'stops a send waiting on a server that never answers, long before the 100 s network timeout' {
+        # A listener that accepts and never speaks: without cancellation the send would wait for MailKit's timeout.
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+            Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $port -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
+            $doc = New-TestPdf -Path (Join-Path $script:Docs 'Stop.pdf')
+            $ps = [powershell]::Create()
+            [void] $ps.AddScript("Import-Module '$($env:G5MAIL_MODULE_PATH)'; `$env:G5MAIL_CONFIG_DIR = '$($env:G5MAIL_CONFIG_DIR)'; Send-G5Document -Path '$($doc.FullName)' -To 'kund@example.se'")
+            $async = $ps.BeginInvoke()
+            $accepted = $listener.AcceptTcpClientAsync()
+            $accepted.Wait(30000) | Should -BeTrue -Because 'the send connects to the silent server'
+            $watch = [Diagnostics.Stopwatch]::StartNew()
+            $ps.Stop()
+            $watch.Stop()
+            $async.IsCompleted | Should -BeTrue
+            $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'Stop cancels the network call instead of waiting for its 100 s timeout'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        }
+        finally {
+            $listener.Stop()
+            if ($ps) { $ps.Dispose() }
+        }
+    }
+}

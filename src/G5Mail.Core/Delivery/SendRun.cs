@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using G5Mail.Core.Outlook;
 using G5Mail.Core.Sending;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Transport;
@@ -29,11 +30,72 @@ namespace G5Mail.Core.Delivery
         public long LimitBytes => (long)((Settings.MaxAttachmentSizeMB ?? Defaults.MaxAttachmentSizeMB) * Defaults.BytesPerMB);
 
         public MailMethod Method => Settings.Method ?? throw new InvalidOperationException("Method is not set.");
+
+        /// <summary>The method's name for results; empty when none is set (possible only with <see cref="DraftDirectory"/>).</summary>
+        public string MethodName => Settings.Method?.ToString() ?? string.Empty;
+
+        /// <summary>-Display / -SaveAsDraft: what Outlook does with each message. Only with Method Outlook.</summary>
+        public OutlookAction OutlookAction { get; set; } = OutlookAction.Send;
+
+        /// <summary>-DraftDirectory: write each message there as an .eml draft instead of sending; no transport is created.</summary>
+        public string? DraftDirectory { get; set; }
+
+        public bool WritesDrafts => DraftDirectory != null;
+
+        /// <summary>What happens to each message, for -WhatIf and -Confirm ("Send e-mail", "Write draft to C:\Drafts", ...).</summary>
+        public string ActionDescription
+        {
+            get
+            {
+                if (WritesDrafts)
+                {
+                    return "Write draft to " + DraftDirectory;
+                }
+
+                switch (OutlookAction)
+                {
+                    case OutlookAction.Display: return "Open in Outlook";
+                    case OutlookAction.SaveAsDraft: return "Save to Outlook Drafts";
+                    default: return "Send e-mail";
+                }
+            }
+        }
+
+        /// <summary>Throws a G5MailException (MethodNotSupported, InvalidArgument) for options that cannot go together.</summary>
+        public void Validate() => Validate(Settings.Method, OutlookAction, WritesDrafts);
+
+        /// <summary>
+        /// The same check before the settings are known to be complete, so that "-Display with Smtp" is reported as
+        /// such rather than as whatever the Smtp settings lack.
+        /// </summary>
+        public static void Validate(MailMethod? method, OutlookAction outlookAction, bool writesDrafts)
+        {
+            if (outlookAction == OutlookAction.Send)
+            {
+                return;
+            }
+
+            string parameter = outlookAction == OutlookAction.Display ? "-Display" : "-SaveAsDraft";
+            if (writesDrafts)
+            {
+                throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.InvalidArgument,
+                    $"{parameter} and -DraftDirectory cannot be used together: {parameter} hands the message to Outlook, -DraftDirectory writes "
+                    + "it to a file. Choose one.", parameter);
+            }
+
+            if (method != MailMethod.Outlook)
+            {
+                throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.InvalidArgument,
+                    $"{parameter} works only with the Outlook method, and the method here is {method?.ToString() ?? "not set"}. Add -Method Outlook, or use "
+                    + "-DraftDirectory <folder> to write Outlook-ready drafts with any method.", parameter);
+            }
+        }
     }
 
     /// <summary>
-    /// One Send-G5Document pipeline: collects documents, plans messages, composes and sends them through one transport,
-    /// and turns every document into an outcome (Sent, Failed, Skipped, WhatIf). One bad document never stops the others.
+    /// One Send-G5Document pipeline: collects documents, plans messages, composes and sends them through one transport
+    /// (or, with a draft directory, writes them as .eml drafts and creates no transport at all), and turns every
+    /// document into an outcome (Sent, Draft, Failed, Skipped, WhatIf). One bad document never stops the others.
     /// Not thread-safe: the cmdlet drives it from the pipeline thread.
     /// </summary>
     public sealed class SendRun : IDisposable
@@ -42,6 +104,7 @@ namespace G5Mail.Core.Delivery
         private readonly Func<IMessageTransport> _transportFactory;
         private readonly IRunLog _log;
         private readonly DocumentCollector _collector = new DocumentCollector();
+        private readonly DraftWriter? _drafts;
         private IMessageTransport? _transport;
         private G5MailException? _transportError;
 
@@ -50,6 +113,7 @@ namespace G5Mail.Core.Delivery
             _options = options;
             _transportFactory = transportFactory;
             _log = log;
+            _drafts = options.DraftDirectory != null ? new DraftWriter(options.DraftDirectory) : null;
         }
 
         public SendRunOptions Options => _options;
@@ -66,7 +130,7 @@ namespace G5Mail.Core.Delivery
             return new MessageOutcome
             {
                 Status = DeliveryStatus.Failed,
-                Method = _options.Method.ToString(),
+                Method = _options.MethodName,
                 DocumentIds = new[] { rejection.DocumentId },
                 Attachments = request.Paths.Select(System.IO.Path.GetFileName).ToArray(),
                 To = request.To,
@@ -85,10 +149,15 @@ namespace G5Mail.Core.Delivery
 
         public OutgoingMessage Compose(PlannedMessage planned)
         {
+            // Outlook sends from its own account and keeps its copy in Sent Items, and a draft is sent later from the
+            // user's own mail program: neither needs a sender here nor a copy to self.
+            bool clientSide = _options.WritesDrafts || _options.Settings.Method == MailMethod.Outlook;
             var compose = new ComposeOptions
             {
                 From = _options.Settings.From ?? string.Empty,
-                CopyToSelf = _options.Settings.SendCopyToSelf ?? Defaults.SendCopyToSelf,
+                // Exchange (EWS) sends as the signed-in mailbox when no From is set.
+                SenderOptional = clientSide || _options.Settings.Method == MailMethod.Exchange,
+                CopyToSelf = clientSide ? CopyToSelf.None : _options.Settings.SendCopyToSelf ?? Defaults.SendCopyToSelf,
                 SubjectTemplate = _options.Subject,
                 Body = _options.Body,
                 BodyAsHtml = _options.BodyAsHtml,
@@ -106,20 +175,42 @@ namespace G5Mail.Core.Delivery
             return outcome;
         }
 
-        /// <summary>Composes and sends one planned message. Never throws for a failed message, only for cancellation.</summary>
+        /// <summary>
+        /// Composes and sends one planned message (or writes its draft). Never throws for a failed message, only for
+        /// cancellation.
+        /// </summary>
         public MessageOutcome Send(PlannedMessage planned, CancellationToken cancellationToken)
         {
+            if (_drafts != null)
+            {
+                return WriteDraft(_drafts, planned, cancellationToken);
+            }
+
             var watch = Stopwatch.StartNew();
-            OutgoingMessage message = Compose(planned);
+            OutgoingMessage? message = TryCompose(planned, out MessageOutcome? unsent);
+            if (message == null)
+            {
+                return unsent!;
+            }
+
             MessageOutcome outcome = Describe(message, planned);
             try
             {
                 IMessageTransport transport = GetTransport();
                 outcome.Server = transport.Server;
                 TransportReceipt receipt = transport.SendAsync(message, cancellationToken).GetAwaiter().GetResult();
-                outcome.Status = DeliveryStatus.Sent;
-                outcome.MessageId = receipt.MessageId ?? message.MessageId;
-                outcome.SentAt = DateTimeOffset.Now;
+                outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
+                if (receipt.DraftReason != null)
+                {
+                    // Handed to the user unsent (Outlook -Display, -SaveAsDraft).
+                    outcome.Status = DeliveryStatus.Draft;
+                    outcome.Reason = receipt.DraftReason;
+                }
+                else
+                {
+                    outcome.Status = DeliveryStatus.Sent;
+                    outcome.SentAt = DateTimeOffset.Now;
+                }
             }
             catch (G5MailException ex)
             {
@@ -130,6 +221,64 @@ namespace G5Mail.Core.Delivery
             outcome.Duration = watch.Elapsed;
             return outcome;
         }
+
+        private MessageOutcome WriteDraft(DraftWriter drafts, PlannedMessage planned, CancellationToken cancellationToken)
+        {
+            var watch = Stopwatch.StartNew();
+            OutgoingMessage? message = TryCompose(planned, out MessageOutcome? unsent);
+            if (message == null)
+            {
+                return unsent!;
+            }
+
+            MessageOutcome outcome = Describe(message, planned);
+            try
+            {
+                outcome.Path = drafts.Write(message, cancellationToken);
+                outcome.Status = DeliveryStatus.Draft;
+                _log.Verbose($"Draft written: {outcome.Path}");
+            }
+            catch (G5MailException ex)
+            {
+                outcome.Status = DeliveryStatus.Failed;
+                outcome.Error = ex;
+            }
+
+            outcome.Duration = watch.Elapsed;
+            return outcome;
+        }
+
+        /// <summary>Composes, or describes as Failed a message that cannot be composed (e.g. a -From that is not an address).</summary>
+        private OutgoingMessage? TryCompose(PlannedMessage planned, out MessageOutcome? failed)
+        {
+            try
+            {
+                failed = null;
+                return Compose(planned);
+            }
+            catch (G5MailException ex)
+            {
+                failed = new MessageOutcome
+                {
+                    Status = DeliveryStatus.Failed,
+                    Method = _options.MethodName,
+                    To = planned.Recipients.To,
+                    Cc = planned.Recipients.Cc,
+                    Bcc = planned.Recipients.Bcc,
+                    DocumentIds = planned.DocumentIds,
+                    Attachments = planned.Files.Select(f => f.FileName).ToArray(),
+                    AttachmentBytes = planned.AttachmentBytes,
+                    Part = planned.Part,
+                    PartCount = planned.PartCount,
+                    Error = ex,
+                    Source = SourceOf(planned),
+                };
+                return null;
+            }
+        }
+
+        private static object? SourceOf(PlannedMessage planned) =>
+            planned.Documents.Count > 0 && planned.Documents[0].Requests.Count > 0 ? planned.Documents[0].Requests[0].Source : null;
 
         private IMessageTransport GetTransport()
         {
@@ -159,8 +308,9 @@ namespace G5Mail.Core.Delivery
         {
             return new MessageOutcome
             {
-                Method = _options.Method.ToString(),
-                Server = _transport?.Server ?? _options.Settings.Server,
+                Method = _options.MethodName,
+                // A draft goes to no server.
+                Server = _options.WritesDrafts ? null : _transport?.Server ?? _options.Settings.Server,
                 MessageId = message.MessageId,
                 From = message.From,
                 To = message.To,
@@ -172,7 +322,7 @@ namespace G5Mail.Core.Delivery
                 AttachmentBytes = message.AttachmentBytes,
                 Part = message.Part,
                 PartCount = message.PartCount,
-                Source = planned.Documents.Count > 0 && planned.Documents[0].Requests.Count > 0 ? planned.Documents[0].Requests[0].Source : null,
+                Source = SourceOf(planned),
             };
         }
 

@@ -9,6 +9,12 @@ namespace G5Mail.Core.Sending
         /// <summary>The sender, "a@b.se" or "Name &lt;a@b.se&gt;" (the From setting or -From).</summary>
         public string From { get; set; } = string.Empty;
 
+        /// <summary>
+        /// True when the message may have no sender: Outlook sends from its own account, and an unsent draft gets
+        /// its sender when the user sends it. An empty <see cref="From"/> then means "no From header".
+        /// </summary>
+        public bool SenderOptional { get; set; }
+
         /// <summary>SendCopyToSelf: the sender is added as Cc or Bcc (unless already a recipient).</summary>
         public CopyToSelf CopyToSelf { get; set; } = CopyToSelf.None;
 

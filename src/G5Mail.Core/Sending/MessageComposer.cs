@@ -27,11 +27,10 @@ namespace G5Mail.Core.Sending
                 throw new ArgumentNullException(nameof(options));
             }
 
-            var sender = ParseSender(options.From);
-            var from = sender.ToString();
-            var senderKey = MailAddresses.KeyOf(sender);
+            var sender = options.SenderOptional && string.IsNullOrWhiteSpace(options.From) ? null : ParseSender(options.From);
+            var from = sender?.ToString() ?? string.Empty;
             var recipients = plan.Recipients;
-            var alreadyRecipient = recipients.Addresses.Contains(senderKey, StringComparer.Ordinal);
+            var alreadyRecipient = sender == null || recipients.Addresses.Contains(MailAddresses.KeyOf(sender), StringComparer.Ordinal);
 
             var cc = recipients.Cc.ToList();
             var bcc = recipients.Bcc.ToList();
@@ -57,7 +56,8 @@ namespace G5Mail.Core.Sending
                 body = isHtml ? "<p>" + HtmlText(text).Replace("\r\n", "<br>\r\n") + "</p>" : text;
             }
 
-            var messageId = "<" + MimeUtils.GenerateMessageId(MailAddresses.DomainOf(sender)) + ">";
+            // Without a sender the id's domain is this computer's name (MimeKit's default), as a mail client does.
+            var messageId = "<" + (sender == null ? MimeUtils.GenerateMessageId() : MimeUtils.GenerateMessageId(MailAddresses.DomainOf(sender))) + ">";
             return new OutgoingMessage(
                 plan,
                 from,

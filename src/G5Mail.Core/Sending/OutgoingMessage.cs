@@ -60,6 +60,7 @@ namespace G5Mail.Core.Sending
         /// <summary>The planned message this was composed from (documents, recipients, part).</summary>
         public PlannedMessage Plan { get; }
 
+        /// <summary>The sender; empty when none is needed (ComposeOptions.SenderOptional).</summary>
         public string From { get; }
 
         public IReadOnlyList<string> To { get; }
@@ -169,7 +170,17 @@ namespace G5Mail.Core.Sending
         private MimeMessage Build(bool withContent)
         {
             var message = new MimeMessage();
-            message.From.Add(MailAddresses.ParseNormalized(From));
+            if (From.Length > 0)
+            {
+                message.From.Add(MailAddresses.ParseNormalized(From));
+            }
+            else
+            {
+                // No sender (Outlook, unsent drafts): no From header at all rather than an empty one, which RFC 5322
+                // forbids; the mail program that sends the draft adds its own.
+                message.Headers.Remove(HeaderId.From);
+            }
+
             message.To.AddRange(RecipientSet.ToMailboxes(To));
             message.Cc.AddRange(RecipientSet.ToMailboxes(Cc));
             message.Bcc.AddRange(RecipientSet.ToMailboxes(Bcc));

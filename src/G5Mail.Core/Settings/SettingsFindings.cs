@@ -145,8 +145,11 @@ namespace G5Mail.Core.Settings
 
             if (method == MailMethod.Outlook && !isWindows)
             {
-                Add(FindingSeverity.Error, FindingCodes.OutlookNotAvailable, "Method",
-                    "Method Outlook needs Microsoft Outlook on Windows; on this platform use Smtp, Exchange or ExchangeOnline.");
+                // A warning, not an error: the settings are complete, the platform is what cannot send. Send-G5Document
+                // then reports MethodNotSupported per message, and -DraftDirectory still works here.
+                Add(FindingSeverity.Warning, FindingCodes.OutlookNotAvailable, "Method",
+                    "Method Outlook needs classic Outlook on Windows; on this platform use Smtp, Exchange or ExchangeOnline, "
+                    + "or write Outlook-ready drafts with Send-G5Document -DraftDirectory.");
             }
 
             if (method == MailMethod.Outlook && (s.SendCopyToSelf ?? Defaults.SendCopyToSelf) != CopyToSelf.None)

@@ -28,6 +28,18 @@ namespace G5Mail.Core.Transport
 
         public string? MessageId { get; }
         public string? ServerResponse { get; }
+
+        /// <summary>
+        /// Set when the transport did not send the message but left it with the user (Outlook's -Display opens it,
+        /// -SaveAsDraft saves it to Drafts): the outcome is Draft with this reason instead of Sent.
+        /// </summary>
+        public string? DraftReason { get; set; }
+
+        /// <summary>
+        /// False when the mail system gives the message its own Message-Id that the transport cannot learn (Outlook):
+        /// the outcome then shows none rather than the composed one, which was never used.
+        /// </summary>
+        public bool MessageIdKnown { get; set; } = true;
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using G5Mail.Core.Exchange;
 using G5Mail.Core.Security;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Smtp;
@@ -14,7 +15,8 @@ namespace G5Mail.Core.Transport
             return new CertificatePolicy(settings.CertificateThumbprint, settings.SkipCertificateCheck ?? Defaults.SkipCertificateCheck);
         }
 
-        public static IMessageTransport Create(MailSettings settings, IRunLog log)
+        /// <param name="outlookAction">What Outlook does with each message (-Display, -SaveAsDraft); other methods only Send.</param>
+        public static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send)
         {
             MailMethod method = settings.Method ?? throw new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
                 "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
@@ -22,16 +24,23 @@ namespace G5Mail.Core.Transport
             {
                 case MailMethod.Smtp:
                     return CreateSmtp(settings, log);
+                case MailMethod.Exchange:
+                    return CreateExchange(settings, log);
                 case MailMethod.Outlook:
-                    throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
-                        RuntimeInformation.IsOSPlatform(OSPlatform.Windows)
-                            ? "Sending through Outlook is not available in this version of G5Mail. Use -Method Smtp or ExchangeOnline."
-                            : "The Outlook method needs classic Outlook on Windows. On this computer use -Method Smtp or ExchangeOnline.",
-                        "Method");
+                    return Outlook.OutlookTransport.Create(outlookAction, log);
                 default:
                     throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
                         $"The {method} method is not available in this version of G5Mail. Use -Method Smtp.", "Method");
             }
+        }
+
+        private static IMessageTransport CreateExchange(MailSettings settings, IRunLog log)
+        {
+            var options = new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+            {
+                Credential = settings.Credential,
+            };
+            return new EwsTransport(options, log);
         }
 
         private static IMessageTransport CreateSmtp(MailSettings settings, IRunLog log)

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Management.Automation;
 using G5Mail.Core;
 using G5Mail.Core.Delivery;
+using G5Mail.Core.Outlook;
 using G5Mail.Core.Sending;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Transport;
@@ -13,11 +14,18 @@ namespace G5Mail.Commands
     /// <summary>
     /// <para type="synopsis">Sends Monitor G5 document printouts (PDF, XML) by e-mail with the effective settings.</para>
     /// </summary>
-    [Cmdlet(VerbsCommunications.Send, "G5Document", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+    [Cmdlet(VerbsCommunications.Send, "G5Document", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
+        DefaultParameterSetName = SendSet)]
     [OutputType(typeof(SendResult))]
     public sealed class SendG5DocumentCommand : G5MailCmdlet
     {
         private const int ProgressIntervalMs = 250;
+
+        // -Display, -SaveAsDraft and -DraftDirectory each say what happens instead of sending, so each has its own set.
+        private const string SendSet = "Send";
+        private const string DisplaySet = "Display";
+        private const string SaveAsDraftSet = "SaveAsDraft";
+        private const string DraftDirectorySet = "DraftDirectory";
 
         private readonly PipelineLog _log = new PipelineLog();
         private SendRun? _run;
@@ -78,19 +86,50 @@ namespace G5Mail.Commands
         [Credential]
         public PSCredential? Credential { get; set; }
 
+        /// <summary>Outlook only: open each message in an Outlook window for the user to review and send, instead of sending.</summary>
+        [Parameter(ParameterSetName = DisplaySet)]
+        public SwitchParameter Display { get; set; }
+
+        /// <summary>Outlook only: save each message in Outlook's Drafts folder instead of sending.</summary>
+        [Parameter(ParameterSetName = SaveAsDraftSet)]
+        public SwitchParameter SaveAsDraft { get; set; }
+
+        /// <summary>Any method, any platform: write each message as an .eml draft (X-Unsent: 1) into this folder instead of sending.</summary>
+        [Parameter(ParameterSetName = DraftDirectorySet)]
+        [ValidateNotNullOrEmpty]
+        public string? DraftDirectory { get; set; }
+
         protected override void BeginProcessing()
         {
-            Core.Settings.MailSettings effective = LoadEffectiveSettingsOrThrow(settings =>
+            void Overrides(Core.Settings.MailSettings settings)
             {
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
                 if (From != null) settings.From = From;
                 if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttachmentSizeMB))) settings.MaxAttachmentSizeMB = MaxAttachmentSizeMB;
-            });
+                try
+                {
+                    // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
+                    SendRunOptions.Validate(settings.Method, RequestedOutlookAction, DraftDirectory != null);
+                }
+                catch (G5MailException ex)
+                {
+                    ThrowTerminating(ex);
+                }
+            }
 
-            var options = new SendRunOptions(effective) { Subject = Subject, Body = Body, BodyAsHtml = BodyAsHtml.IsPresent };
-            _run = new SendRun(options, () => TransportFactory.Create(effective, _log), _log);
+            // Drafts go to no server, so the method's settings need not be complete (nor even a method set).
+            Core.Settings.MailSettings effective = DraftDirectory != null ? LoadSettingsForDrafts(Overrides) : LoadEffectiveSettingsOrThrow(Overrides);
+            var options = new SendRunOptions(effective)
+            {
+                Subject = Subject,
+                Body = Body,
+                BodyAsHtml = BodyAsHtml.IsPresent,
+                OutlookAction = RequestedOutlookAction,
+                DraftDirectory = DraftDirectory != null ? ResolveDraftDirectory(DraftDirectory) : null,
+            };
+            _run = new SendRun(options, () => TransportFactory.Create(effective, _log, options.OutlookAction), _log);
         }
 
         protected override void ProcessRecord()
@@ -141,7 +180,7 @@ namespace G5Mail.Commands
                                     $"{string.Join(", ", planned.Documents.Select(d => d.DocumentId))}" +
                                     (planned.PartCount > 1 ? $" (part {planned.Part} of {planned.PartCount})" : string.Empty);
                     MessageOutcome outcome;
-                    if (!ShouldProcess(target, "Send e-mail"))
+                    if (!ShouldProcess(target, run.Options.ActionDescription))
                     {
                         bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
                         outcome = run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : "Declined");
@@ -177,6 +216,47 @@ namespace G5Mail.Commands
             }
 
             base.Dispose(disposing);
+        }
+
+        /// <summary>
+        /// The effective settings for -DraftDirectory: only From, Subject/Body and the planning settings matter, so
+        /// neither findings nor settings problems (such as an unreadable secret) stop or clutter the run.
+        /// </summary>
+        private Core.Settings.MailSettings LoadSettingsForDrafts(Action<Core.Settings.MailSettings> overrides)
+        {
+            SettingsView view;
+            try
+            {
+                view = new SettingsService().LoadEffective();
+            }
+            catch (G5MailException ex)
+            {
+                ThrowTerminating(ex);
+                throw; // not reached: ThrowTerminatingError always throws
+            }
+
+            foreach (SettingsProblem problem in view.Problems)
+            {
+                WriteVerbose("Not needed for drafts: " + problem.Message);
+            }
+
+            overrides(view.Settings);
+            return view.Settings;
+        }
+
+        private OutlookAction RequestedOutlookAction => Display.IsPresent ? OutlookAction.Display : SaveAsDraft.IsPresent ? OutlookAction.SaveAsDraft : OutlookAction.Send;
+
+        /// <summary>A file-system folder, relative to the current location; it need not exist yet.</summary>
+        private string ResolveDraftDirectory(string path)
+        {
+            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowTerminating(new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+                    $"-DraftDirectory must be a file-system folder; '{path}' is on the {provider.Name} provider.", path));
+            }
+
+            return resolved;
         }
 
         private void Emit(MessageOutcome outcome)

@@ -157,10 +157,12 @@ namespace G5Mail.Core.Tests.Settings
         }
 
         [Fact]
-        public void Outlook_is_an_error_off_windows()
+        public void Outlook_is_a_warning_off_windows_that_points_to_drafts()
         {
+            // Not an error: the settings are complete; sending reports MethodNotSupported and -DraftDirectory works.
             var f = Single(Evaluate(s => s.Method = MailMethod.Outlook, isWindows: false), FindingCodes.OutlookNotAvailable);
-            Assert.Equal(FindingSeverity.Error, f.Severity);
+            Assert.Equal(FindingSeverity.Warning, f.Severity);
+            Assert.Contains("-DraftDirectory", f.Message);
             Assert.Empty(Evaluate(s => s.Method = MailMethod.Outlook, isWindows: true));
         }
 
