@@ -53,7 +53,7 @@ namespace G5Mail.Core.Smtp
     {
         private readonly SmtpTransportOptions _options;
         private readonly IRunLog _log;
-        private SmtpClient? _client;
+        private KnownSizeSmtpClient? _client;
         private bool _warnedOverride;
 
         public SmtpTransport(SmtpTransportOptions options, IRunLog log)
@@ -71,7 +71,7 @@ namespace G5Mail.Core.Smtp
         {
             SmtpEndpoint endpoint = _options.Endpoint;
             await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-            SmtpClient client = _client!;
+            KnownSizeSmtpClient client = _client!;
 
             long maxSize = ServerMaxSize;
             if (maxSize > 0)
@@ -92,8 +92,16 @@ namespace G5Mail.Core.Smtp
                 using (var mime = message.ToMimeMessage())
                 {
                     _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({Megabytes(message.AttachmentBytes)} MB of attachments).");
-                    string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
-                    return new TransportReceipt(message.MessageId, response);
+                    client.Expect(message, mime);
+                    try
+                    {
+                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
+                        return new TransportReceipt(message.MessageId, response);
+                    }
+                    finally
+                    {
+                        client.Forget();
+                    }
                 }
             }
             catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
@@ -116,7 +124,7 @@ namespace G5Mail.Core.Smtp
 
             DisposeClient();
             SmtpEndpoint endpoint = _options.Endpoint;
-            var client = new SmtpClient
+            var client = new KnownSizeSmtpClient
             {
                 Timeout = (int)_options.Timeout.TotalMilliseconds,
                 ServerCertificateValidationCallback = _options.Certificates.Validate,
@@ -126,7 +134,18 @@ namespace G5Mail.Core.Smtp
             try
             {
                 _log.Verbose($"SMTP: connecting to {endpoint} ({endpoint.Security}).");
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                // Our own socket, for TCP_NODELAY (see SmtpSocket); MailKit owns and closes it from here on.
+                var socket = await SmtpSocket.ConnectAsync(endpoint.Host, endpoint.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
                 WarnIfCertificateOverridden(client);
                 await AuthenticateAsync(client, cancellationToken).ConfigureAwait(false);
                 _client = client;
