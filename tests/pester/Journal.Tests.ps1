@@ -63,6 +63,7 @@ Describe 'Send-G5Document -JournalPath' {
         $summary1[0].Tags | Should -Contain 'G5Mail'
         $summary1[0].Tags | Should -Contain 'Summary'
         "$($summary1[0])" | Should -Match '^Send-G5Document: 3 Sent, 0 Failed, 0 Skipped, 0 Uncertain in \d+\.\d s$'
+        $summary1.MessageData.Sent | Should -Be 3  # as Example 9 of the help reads it
         $summary1[0].MessageData.RunId | Should -Match '^[0-9a-f]{32}$'
         $summary1[0].MessageData.JournalPath | Should -Be $batch.Journal
 
@@ -111,6 +112,11 @@ Describe 'Send-G5Document -JournalPath' {
         $preview.Status | Should -Be @('Skipped', 'WhatIf')
         "$summary" | Should -Match ': 0 Sent, 0 Failed, 1 Skipped, 0 Uncertain, 1 WhatIf in '
         (Get-FileHash $batch.Journal).Hash | Should -Be $before.Hash
+        # 6>&1, as a scheduled task that logs only output would capture it: the summary is one line of text.
+        $redirected = Import-Csv $batch.Csv | Send-G5Document -JournalPath $batch.Journal -WhatIf 6>&1
+        $line = @($redirected | Where-Object { $_ -is [System.Management.Automation.InformationRecord] })
+        $line.Count | Should -Be 1
+        ($line | Out-String).Trim() | Should -Match '^Send-G5Document: 0 Sent, 0 Failed, 1 Skipped, 0 Uncertain, 1 WhatIf in \d+\.\d s$'
         Get-InboxSize | Should -Be 1
 
         # A journal that does not exist yet is not created by a preview.
