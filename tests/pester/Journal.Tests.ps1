@@ -63,7 +63,7 @@ Describe 'Send-G5Document -JournalPath' {
         $summary1[0].Tags | Should -Contain 'G5Mail'
         $summary1[0].Tags | Should -Contain 'Summary'
         "$($summary1[0])" | Should -Match '^Send-G5Document: 3 Sent, 0 Failed, 0 Skipped, 0 Uncertain in \d+\.\d s$'
-        $summary1.MessageData.Sent | Should -Be 3  # as Example 9 of the help reads it
+        $summary1.MessageData.Sent | Should -Be 3  # as Example 10 of the help reads it
         $summary1[0].MessageData.RunId | Should -Match '^[0-9a-f]{32}$'
         $summary1[0].MessageData.JournalPath | Should -Be $batch.Journal
 

@@ -181,7 +181,8 @@ namespace G5Mail.Core.Delivery
         /// Writes the intent for one message and flushes it to disk. Call just before handing the message to the
         /// transport; when this throws (JournalWriteFailed), the message must not be sent.
         /// </summary>
-        public void RecordSending(PlannedMessage planned, MessageOutcome outcome)
+        /// <param name="server">Where the message goes (the transport's Server), when the outcome does not say yet.</param>
+        public void RecordSending(PlannedMessage planned, MessageOutcome outcome, string? server = null)
         {
             lock (_gate)
             {
@@ -196,6 +197,7 @@ namespace G5Mail.Core.Delivery
                 }
 
                 JournalRecord record = Build(JournalStatus.Sending, planned, outcome);
+                record.Server = server ?? record.Server;
                 if (!Append(record))
                 {
                     throw _broken!;

@@ -25,6 +25,15 @@ namespace G5Mail.Core.Delivery
         public string? Body { get; set; }
         public bool BodyAsHtml { get; set; }
 
+        /// <summary>
+        /// -JournalPath: documents it says were sent are kept back (Skipped, AlreadySent), and every message sent is
+        /// recorded in it. Opened (and disposed) by the caller; read-only for -WhatIf. Not used with drafts.
+        /// </summary>
+        public SendJournal? Journal { get; set; }
+
+        /// <summary>-Force: send documents the journal calls Uncertain instead of reporting them as Uncertain again.</summary>
+        public bool ResendUncertain { get; set; }
+
         public bool Combine => Settings.CombineDocuments ?? Defaults.CombineDocuments;
 
         public long LimitBytes => (long)((Settings.MaxAttachmentSizeMB ?? Defaults.MaxAttachmentSizeMB) * Defaults.BytesPerMB);
@@ -41,15 +50,6 @@ namespace G5Mail.Core.Delivery
         public string? DraftDirectory { get; set; }
 
         public bool WritesDrafts => DraftDirectory != null;
-
-        /// <summary>
-        /// -JournalPath: documents it says were sent are kept back (Skipped, AlreadySent), and every message sent is
-        /// recorded in it. Opened (and disposed) by the caller; read-only for -WhatIf. Not used with drafts.
-        /// </summary>
-        public SendJournal? Journal { get; set; }
-
-        /// <summary>-Force: send documents the journal calls Uncertain instead of reporting them as Uncertain again.</summary>
-        public bool ResendUncertain { get; set; }
 
         /// <summary>What happens to each message, for -WhatIf and -Confirm ("Send e-mail", "Write draft to C:\Drafts", ...).</summary>
         public string ActionDescription
@@ -215,8 +215,8 @@ namespace G5Mail.Core.Delivery
             try
             {
                 IMessageTransport transport = GetTransport();
+                _options.Journal?.RecordSending(planned, outcome, transport.Server); // on disk before the transport sees the message
                 outcome.Server = transport.Server;
-                _options.Journal?.RecordSending(planned, outcome); // on disk before the transport sees the message
                 TransportReceipt receipt = transport.SendAsync(message, cancellationToken).GetAwaiter().GetResult();
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
                 if (receipt.DraftReason != null)

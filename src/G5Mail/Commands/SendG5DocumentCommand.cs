@@ -88,6 +88,18 @@ namespace G5Mail.Commands
         [Credential]
         public PSCredential? Credential { get; set; }
 
+        /// <summary>
+        /// Append-only journal (JSON lines) of every message sent; a rerun with the same journal skips documents already
+        /// sent. Not with drafts (-DraftDirectory, -Display, -SaveAsDraft); -WhatIf reads it but writes nothing.
+        /// </summary>
+        [Parameter(ParameterSetName = SendSet)]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        /// <summary>With -JournalPath: send documents the journal reports as Uncertain again instead of reporting them.</summary>
+        [Parameter(ParameterSetName = SendSet)]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Outlook only: open each message in an Outlook window for the user to review and send, instead of sending.</summary>
         [Parameter(ParameterSetName = DisplaySet)]
         public SwitchParameter Display { get; set; }
@@ -100,18 +112,6 @@ namespace G5Mail.Commands
         [Parameter(ParameterSetName = DraftDirectorySet)]
         [ValidateNotNullOrEmpty]
         public string? DraftDirectory { get; set; }
-
-        /// <summary>
-        /// Append-only journal (JSON lines) of every message sent; a rerun with the same journal skips documents already
-        /// sent. Not with drafts (-DraftDirectory, -Display, -SaveAsDraft); -WhatIf reads it but writes nothing.
-        /// </summary>
-        [Parameter(ParameterSetName = SendSet)]
-        [ValidateNotNullOrEmpty]
-        public string? JournalPath { get; set; }
-
-        /// <summary>With -JournalPath: send documents the journal reports as Uncertain again instead of reporting them.</summary>
-        [Parameter(ParameterSetName = SendSet)]
-        public SwitchParameter Force { get; set; }
 
         protected override void BeginProcessing()
         {
