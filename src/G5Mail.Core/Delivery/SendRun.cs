@@ -25,6 +25,15 @@ namespace G5Mail.Core.Delivery
         public string? Body { get; set; }
         public bool BodyAsHtml { get; set; }
 
+        /// <summary>
+        /// -JournalPath: documents it says were sent are kept back (Skipped, AlreadySent), and every message sent is
+        /// recorded in it. Opened (and disposed) by the caller; read-only for -WhatIf. Not used with drafts.
+        /// </summary>
+        public SendJournal? Journal { get; set; }
+
+        /// <summary>-Force: send documents the journal calls Uncertain instead of reporting them as Uncertain again.</summary>
+        public bool ResendUncertain { get; set; }
+
         public bool Combine => Settings.CombineDocuments ?? Defaults.CombineDocuments;
 
         public long LimitBytes => (long)((Settings.MaxAttachmentSizeMB ?? Defaults.MaxAttachmentSizeMB) * Defaults.BytesPerMB);
@@ -105,6 +114,7 @@ namespace G5Mail.Core.Delivery
         private readonly IRunLog _log;
         private readonly DocumentCollector _collector = new DocumentCollector();
         private readonly DraftWriter? _drafts;
+        private readonly List<MessageOutcome> _heldBack = new List<MessageOutcome>();
         private IMessageTransport? _transport;
         private G5MailException? _transportError;
 
@@ -144,8 +154,17 @@ namespace G5Mail.Core.Delivery
         /// <summary>Plans every collected document into messages (call once, after the last Add).</summary>
         public IReadOnlyList<PlannedMessage> Plan()
         {
-            return MessagePlanner.Plan(_collector.Complete(), _options.Combine, _options.LimitBytes);
+            IReadOnlyList<Document> documents = _collector.Complete();
+            if (_options.Journal != null && !_options.WritesDrafts)
+            {
+                documents = JournalScreen.Apply(documents, _options.Journal, _options.ResendUncertain, _options, _log, _heldBack);
+            }
+
+            return MessagePlanner.Plan(documents, _options.Combine, _options.LimitBytes);
         }
+
+        /// <summary>After <see cref="Plan"/>: one outcome per document the journal kept back (Skipped AlreadySent, Uncertain).</summary>
+        public IReadOnlyList<MessageOutcome> HeldBack => _heldBack;
 
         public OutgoingMessage Compose(PlannedMessage planned)
         {
@@ -197,6 +216,7 @@ namespace G5Mail.Core.Delivery
             try
             {
                 IMessageTransport transport = GetTransport();
+                _options.Journal?.RecordSending(planned, outcome, transport.Server); // on disk before the transport sees the message
                 outcome.Server = transport.Server;
                 TransportReceipt receipt = transport.SendAsync(message, cancellationToken).GetAwaiter().GetResult();
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
@@ -219,6 +239,7 @@ namespace G5Mail.Core.Delivery
             }
 
             outcome.Duration = watch.Elapsed;
+            _options.Journal?.RecordResult(planned, outcome);
             return outcome;
         }
 

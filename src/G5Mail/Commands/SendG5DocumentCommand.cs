@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
 using G5Mail.Core;
@@ -28,7 +29,10 @@ namespace G5Mail.Commands
         private const string DraftDirectorySet = "DraftDirectory";
 
         private readonly PipelineLog _log = new PipelineLog();
+        private readonly SendRunSummary _summary = new SendRunSummary();
+        private readonly Stopwatch _elapsed = new Stopwatch();
         private SendRun? _run;
+        private SendJournal? _journal;
         private int _inputIndex;
 
         /// <summary>The files of one document (e.g. 1001.pdf and 1001.xml).</summary>
@@ -86,6 +90,18 @@ namespace G5Mail.Commands
         [Credential]
         public PSCredential? Credential { get; set; }
 
+        /// <summary>
+        /// Append-only journal (JSON lines) of every message sent; a rerun with the same journal skips documents already
+        /// sent. Not with drafts (-DraftDirectory, -Display, -SaveAsDraft); -WhatIf reads it but writes nothing.
+        /// </summary>
+        [Parameter(ParameterSetName = SendSet)]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
+
+        /// <summary>With -JournalPath: send documents the journal reports as Uncertain again instead of reporting them.</summary>
+        [Parameter(ParameterSetName = SendSet)]
+        public SwitchParameter Force { get; set; }
+
         /// <summary>Outlook only: open each message in an Outlook window for the user to review and send, instead of sending.</summary>
         [Parameter(ParameterSetName = DisplaySet)]
         public SwitchParameter Display { get; set; }
@@ -101,6 +117,7 @@ namespace G5Mail.Commands
 
         protected override void BeginProcessing()
         {
+            _elapsed.Start();
             void Overrides(Core.Settings.MailSettings settings)
             {
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
@@ -129,6 +146,7 @@ namespace G5Mail.Commands
                 OutlookAction = RequestedOutlookAction,
                 DraftDirectory = DraftDirectory != null ? ResolveDraftDirectory(DraftDirectory) : null,
             };
+            OpenJournal(options);
             _run = new SendRun(options, () => TransportFactory.Create(effective, _log, options.OutlookAction), _log);
         }
 
@@ -156,6 +174,12 @@ namespace G5Mail.Commands
         {
             SendRun run = _run!;
             IReadOnlyList<PlannedMessage> plan = run.Plan();
+            _log.Flush(this);
+            foreach (MessageOutcome heldBack in run.HeldBack)
+            {
+                Emit(heldBack);
+            }
+
             long totalBytes = plan.Sum(p => p.AttachmentBytes);
             long doneBytes = 0;
             var progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
@@ -204,6 +228,10 @@ namespace G5Mail.Commands
                 _log.Flush(this);
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
+                if (!CancellationToken.IsCancellationRequested)
+                {
+                    WriteSummary();
+                }
             }
         }
 
@@ -213,6 +241,8 @@ namespace G5Mail.Commands
             {
                 _run?.Dispose();
                 _run = null;
+                _journal?.Dispose();
+                _journal = null;
             }
 
             base.Dispose(disposing);
@@ -261,10 +291,83 @@ namespace G5Mail.Commands
 
         private void Emit(MessageOutcome outcome)
         {
+            _summary.Add(outcome);
             WriteObject(SendResult.FromOutcome(outcome));
             if (outcome.Error != null)
             {
                 WriteG5Error(outcome.Error);
+            }
+        }
+
+        /// <summary>
+        /// -JournalPath: opened for writing (and locked) for a real run, read only for -WhatIf. A journal that is locked
+        /// by another run or cannot be opened stops the call before anything is sent.
+        /// </summary>
+        private void OpenJournal(SendRunOptions options)
+        {
+            if (JournalPath == null)
+            {
+                if (Force.IsPresent)
+                {
+                    WriteWarning("-Force only matters with -JournalPath (it resends documents the journal reports as Uncertain); it is ignored.");
+                }
+
+                return;
+            }
+
+            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath, out ProviderInfo provider, out _);
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowTerminating(new G5MailException(JournalErrorIds.JournalAccessFailed, ErrorKind.InvalidArgument,
+                    $"-JournalPath must be a file-system file; '{JournalPath}' is on the {provider.Name} provider.", JournalPath));
+            }
+
+            try
+            {
+                _journal = IsWhatIf ? SendJournal.OpenReadOnly(path, _log) : SendJournal.Open(path, _log);
+            }
+            catch (G5MailException ex)
+            {
+                _log.Flush(this);
+                ThrowTerminating(ex);
+            }
+
+            _log.Flush(this);
+            options.Journal = _journal;
+            options.ResendUncertain = Force.IsPresent;
+        }
+
+        /// <summary>-WhatIf given, or $WhatIfPreference set (ShouldProcess then returns false for every message).</summary>
+        private bool IsWhatIf =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+                ? ((SwitchParameter)whatIf).IsPresent
+                : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+
+        /// <summary>One Information record with the counts per Status, for a scheduled task's log (-InformationVariable, 6>&amp;1).</summary>
+        private void WriteSummary()
+        {
+            _elapsed.Stop();
+            var summary = new SendSummary
+            {
+                Sent = _summary.Count(DeliveryStatus.Sent),
+                Failed = _summary.Count(DeliveryStatus.Failed),
+                Skipped = _summary.Count(DeliveryStatus.Skipped),
+                Uncertain = _summary.Count(DeliveryStatus.Uncertain),
+                WhatIf = _summary.Count(DeliveryStatus.WhatIf),
+                Draft = _summary.Count(DeliveryStatus.Draft),
+                Total = _summary.Total,
+                Duration = _elapsed.Elapsed,
+                JournalPath = _journal?.Path,
+                RunId = _journal != null && !_journal.IsReadOnly ? _journal.RunId : null,
+                Message = _summary.Describe(MyInvocation.MyCommand.Name, _elapsed.Elapsed),
+            };
+            try
+            {
+                WriteInformation(summary, new[] { "G5Mail", "Summary" });
+            }
+            catch (PipelineStoppedException)
+            {
+                // The pipeline ended downstream (e.g. Select-Object -First): nobody is left to read the summary.
             }
         }
 
