@@ -42,6 +42,9 @@ namespace G5Mail.Core.Delivery
 
         public bool WritesDrafts => DraftDirectory != null;
 
+        /// <summary>-RetryCount / -RetryDelaySeconds: how transient failures are retried (see <see cref="DeliveryRetry"/>).</summary>
+        public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
+
         /// <summary>What happens to each message, for -WhatIf and -Confirm ("Send e-mail", "Write draft to C:\Drafts", ...).</summary>
         public string ActionDescription
         {
@@ -197,7 +200,7 @@ namespace G5Mail.Core.Delivery
             {
                 IMessageTransport transport = GetTransport();
                 outcome.Server = transport.Server;
-                TransportReceipt receipt = transport.SendAsync(message, cancellationToken).GetAwaiter().GetResult();
+                TransportReceipt receipt = new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).GetAwaiter().GetResult();
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
                 if (receipt.DraftReason != null)
                 {
@@ -213,7 +216,8 @@ namespace G5Mail.Core.Delivery
             }
             catch (G5MailException ex)
             {
-                outcome.Status = DeliveryStatus.Failed;
+                // Uncertain: the server may have the message, so it is reported, never resent.
+                outcome.Status = ex.Failure == FailureClass.Uncertain ? DeliveryStatus.Uncertain : DeliveryStatus.Failed;
                 outcome.Error = ex;
             }
 
