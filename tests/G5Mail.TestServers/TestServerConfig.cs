@@ -41,6 +41,9 @@ public sealed class TestServerConfig
 
     public GraphConfig Graph { get; set; } = new();
 
+    /// <summary>The Exchange Web Services stand-in (EwsEndpoints): mailbox users, limits, faults.</summary>
+    public EwsConfig Ews { get; set; } = new();
+
     /// <summary>Faults active from the start (same shape as POST /_test/faults).</summary>
     public List<FaultRule> Faults { get; set; } = new();
 
@@ -111,6 +114,8 @@ public sealed class TestServerConfig
         {
             problems.Add("smtp needs host and a port 1-65535");
         }
+
+        problems.AddRange(Ews.Check());
 
         foreach (var fault in Faults)
         {

@@ -158,7 +158,8 @@ namespace G5Mail.Core.Delivery
             var compose = new ComposeOptions
             {
                 From = _options.Settings.From ?? string.Empty,
-                SenderOptional = clientSide,
+                // Exchange (EWS) sends as the signed-in mailbox when no From is set.
+                SenderOptional = clientSide || _options.Settings.Method == MailMethod.Exchange,
                 CopyToSelf = clientSide ? CopyToSelf.None : _options.Settings.SendCopyToSelf ?? Defaults.SendCopyToSelf,
                 SubjectTemplate = _options.Subject,
                 Body = _options.Body,

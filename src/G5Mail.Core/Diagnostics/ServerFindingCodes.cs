@@ -57,5 +57,14 @@ namespace G5Mail.Core.Diagnostics
         public const string ServerSizeTooSmall = "ServerSizeTooSmall";
         public const string ServerSizeSufficient = "ServerSizeSufficient";
         public const string ServerSizeNotAnnounced = "ServerSizeNotAnnounced";
+
+        // Exchange Web Services (method Exchange).
+        public const string EwsPlainHttp = "EwsPlainHttp";
+        public const string EwsFound = "EwsFound";
+        public const string EwsNotFound = "EwsNotFound";
+        public const string EwsAccessDenied = "EwsAccessDenied";
+        public const string EwsServerBusy = "EwsServerBusy";
+        public const string ServerVersion = "ServerVersion";
+        public const string ServerVersionUnsupported = "ServerVersionUnsupported";
     }
 }

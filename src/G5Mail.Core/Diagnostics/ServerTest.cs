@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using G5Mail.Core.Exchange;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Smtp;
 
@@ -21,7 +22,10 @@ namespace G5Mail.Core.Diagnostics
         }
 
         /// <summary>Every method this build can test.</summary>
-        public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[] { new SmtpServerProbe(), new Outlook.OutlookServerProbe() });
+        public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[]
+        {
+            new SmtpServerProbe(), new EwsServerProbe(), new Outlook.OutlookServerProbe(),
+        });
 
         public IEnumerable<MailMethod> Methods => _probes.Keys;
 

@@ -26,7 +26,7 @@ namespace G5Mail.Core.Smtp
     public sealed class SmtpServerProbe : IServerProbe
     {
         /// <summary>A certificate that expires sooner than this gets a warning.</summary>
-        public static readonly TimeSpan CertificateWarningWindow = TimeSpan.FromDays(30);
+        public static readonly TimeSpan CertificateWarningWindow = CertificateFindings.WarningWindow;
 
         /// <summary>How long QUIT may take: the test is over by then, so it never waits the full bound.</summary>
         private static readonly TimeSpan QuitBound = TimeSpan.FromSeconds(3);
@@ -114,26 +114,7 @@ namespace G5Mail.Core.Smtp
             }
         }
 
-        /// <summary>"TLS 1.3" etc.; netstandard2.0 has no SslProtocols.Tls13 member, hence the numbers.</summary>
-        internal static string FormatProtocol(System.Security.Authentication.SslProtocols protocol)
-        {
-            switch ((int)protocol)
-            {
-                case 12288: return "TLS 1.3";
-                case 3072: return "TLS 1.2";
-                case 768: return "TLS 1.1";
-                case 192: return "TLS 1.0";
-                case 48: return "SSL 3.0";
-                case 12: return "SSL 2.0";
-                default: return protocol.ToString();
-            }
-        }
-
-        private static bool IsOutdated(System.Security.Authentication.SslProtocols protocol)
-        {
-            int value = (int)protocol;
-            return value == 768 || value == 192 || value == 48 || value == 12;
-        }
+        internal static string FormatProtocol(System.Security.Authentication.SslProtocols protocol) => CertificateFindings.FormatProtocol(protocol);
 
         /// <summary>One SMTP session over an open TCP connection.</summary>
         private sealed class Session
@@ -194,7 +175,7 @@ namespace G5Mail.Core.Smtp
                 _certificateAccepted = accepted;
                 if (certificate != null)
                 {
-                    _certificateNames = NamesOf(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
+                    _certificateNames = CertificateFindings.NamesOf(certificate as X509Certificate2 ?? new X509Certificate2(certificate));
                 }
 
                 return accepted;
@@ -554,158 +535,7 @@ namespace G5Mail.Core.Smtp
 
             private void AddCertificateFindings(bool accepted, System.Security.Authentication.SslProtocols? protocol)
             {
-                ObservedCertificate? certificate = _policy.LastSeen;
-                if (protocol != null)
-                {
-                    _result.TlsProtocol = FormatProtocol(protocol.Value);
-                }
-
-                if (certificate == null)
-                {
-                    return;
-                }
-
-                _result.Certificate = certificate;
-                _result.CertificateValid = certificate.PolicyErrors == SslPolicyErrors.None;
-                string thumbprint = certificate.Thumbprint;
-                string pin = $"Set-G5MailSetting -Scope System -CertificateThumbprint {thumbprint}";
-                string names = _certificateNames ?? certificate.Subject;
-
-                if (!accepted)
-                {
-                    if (_policy.PinnedThumbprint != null)
-                    {
-                        _result.Error(ServerFindingCodes.CertificatePinMismatch, "CertificateThumbprint",
-                            $"{Host} presented the certificate {thumbprint} ({certificate.Subject}, valid until {Date(certificate.NotAfter)}), " +
-                            $"but CertificateThumbprint pins {_policy.PinnedThumbprint}. If the server's certificate was renewed, check the " +
-                            $"new one and pin it: {pin}.");
-                    }
-                    else
-                    {
-                        bool reported = false;
-                        if (certificate.IsExpired)
-                        {
-                            reported = true;
-                            _result.Error(ServerFindingCodes.CertificateExpired, "CertificateThumbprint",
-                                $"The certificate of {Host} ({certificate.Subject}) expired on {Date(certificate.NotAfter)}. Renew it on the " +
-                                $"server. Its thumbprint is {thumbprint}; pinning it ({pin}) works until then, but is only safe after " +
-                                "you have checked it.");
-                        }
-
-                        if (certificate.IsNameMismatch)
-                        {
-                            reported = true;
-                            _result.Error(ServerFindingCodes.CertificateNameMismatch, "Server",
-                                $"The certificate of {Host} is issued for {names}, not for '{Host}'. Set Server to a name the certificate " +
-                                $"holds (Set-G5MailSetting -Server <name>), or, if you have checked it, pin it by its thumbprint: {pin}.");
-                        }
-
-                        if (certificate.IsUntrusted || !reported)
-                        {
-                            _result.Error(ServerFindingCodes.CertificateUntrusted, "CertificateThumbprint",
-                                $"The certificate of {Host} ({certificate.Subject}, issued by {certificate.Issuer}) is not trusted by this " +
-                                $"computer ({ChainText(certificate)}). Install the issuing CA's certificate as a trusted root on this " +
-                                $"computer, or, if you have checked the certificate, pin it by its thumbprint: {pin}.");
-                        }
-                    }
-                }
-                else
-                {
-                    string how = TlsOnConnect ? "on connect" : "via STARTTLS";
-                    _result.Information(ServerFindingCodes.TlsEstablished, null,
-                        $"{_result.TlsProtocol} {how}; certificate {certificate.Subject}, issued by {certificate.Issuer}, valid until " +
-                        $"{Date(certificate.NotAfter)}, thumbprint {thumbprint}.");
-                    if (protocol != null && IsOutdated(protocol.Value))
-                    {
-                        _result.Warning(ServerFindingCodes.TlsProtocolOutdated, "UseSsl",
-                            $"The server negotiated {_result.TlsProtocol}, which is outdated and may soon be refused by this computer. " +
-                            "Ask the mail administrator to enable TLS 1.2 or 1.3.");
-                    }
-
-                    if (_policy.LastAcceptedByOverride && _policy.PinnedThumbprint != null)
-                    {
-                        _result.Information(ServerFindingCodes.CertificatePinned, "CertificateThumbprint",
-                            $"The system would reject this certificate ({Problems(certificate)}), but CertificateThumbprint pins it, so it is accepted.");
-                    }
-                    else if (_policy.SkipCheck)
-                    {
-                        _result.Warning(ServerFindingCodes.CertificateCheckSkipped, "SkipCertificateCheck",
-                            $"SkipCertificateCheck accepts any certificate{(_policy.LastAcceptedByOverride ? $" (this one: {Problems(certificate)})" : string.Empty)}, " +
-                            $"so a machine in between could read the password. Install the issuing CA, or pin this certificate instead: {pin}, " +
-                            "then Set-G5MailSetting -Scope System -SkipCertificateCheck $false.");
-                    }
-                }
-
-                TimeSpan left = certificate.NotAfter - DateTime.UtcNow;
-                if (!certificate.IsExpired && left < CertificateWarningWindow)
-                {
-                    _result.Warning(ServerFindingCodes.CertificateExpiringSoon, "CertificateThumbprint",
-                        $"The certificate of {Host} expires on {Date(certificate.NotAfter)}, in {Math.Max(0, (int)left.TotalDays)} days. " +
-                        "Have it renewed on the server" + (_policy.PinnedThumbprint != null ? ", then pin the new thumbprint." : "."));
-                }
-            }
-
-            private static string Problems(ObservedCertificate certificate)
-            {
-                var problems = new List<string>();
-                if (certificate.IsExpired)
-                {
-                    problems.Add("expired");
-                }
-
-                if (certificate.IsNameMismatch)
-                {
-                    problems.Add("issued for another name");
-                }
-
-                if (certificate.IsUntrusted)
-                {
-                    problems.Add("not trusted");
-                }
-
-                return problems.Count > 0 ? string.Join(", ", problems) : certificate.PolicyErrors.ToString();
-            }
-
-            private static string ChainText(ObservedCertificate certificate)
-            {
-                X509ChainStatusFlags status = certificate.ChainStatus;
-                if (status == X509ChainStatusFlags.NoError)
-                {
-                    return certificate.PolicyErrors.ToString();
-                }
-
-                var parts = new List<string>();
-                if ((status & (X509ChainStatusFlags.UntrustedRoot | X509ChainStatusFlags.PartialChain)) != 0)
-                {
-                    parts.Add("its issuer is not a trusted root here");
-                }
-
-                if ((status & (X509ChainStatusFlags.RevocationStatusUnknown | X509ChainStatusFlags.OfflineRevocation)) != 0)
-                {
-                    parts.Add("its revocation status could not be checked");
-                }
-
-                if ((status & X509ChainStatusFlags.Revoked) != 0)
-                {
-                    parts.Add("it has been revoked");
-                }
-
-                parts.Add($"chain status: {status}");
-                return string.Join("; ", parts);
-            }
-
-            /// <summary>The names a certificate is valid for: the subject alternative names, else the common name.</summary>
-            private static string NamesOf(X509Certificate2 certificate)
-            {
-                foreach (X509Extension extension in certificate.Extensions)
-                {
-                    if (extension.Oid?.Value == "2.5.29.17")
-                    {
-                        return extension.Format(false);
-                    }
-                }
-
-                return certificate.GetNameInfo(X509NameType.SimpleName, false) ?? certificate.Subject;
+                CertificateFindings.Report(_result, _policy, Host, accepted, protocol, TlsOnConnect ? "on connect" : "via STARTTLS", _certificateNames);
             }
 
             private static string Date(DateTime utc) => utc.ToString("yyyy-MM-dd HH:mm", Invariant) + " UTC";

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using G5Mail.Core.Exchange;
 using G5Mail.Core.Security;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Smtp;
@@ -23,12 +24,23 @@ namespace G5Mail.Core.Transport
             {
                 case MailMethod.Smtp:
                     return CreateSmtp(settings, log);
+                case MailMethod.Exchange:
+                    return CreateExchange(settings, log);
                 case MailMethod.Outlook:
                     return Outlook.OutlookTransport.Create(outlookAction, log);
                 default:
                     throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
                         $"The {method} method is not available in this version of G5Mail. Use -Method Smtp.", "Method");
             }
+        }
+
+        private static IMessageTransport CreateExchange(MailSettings settings, IRunLog log)
+        {
+            var options = new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+            {
+                Credential = settings.Credential,
+            };
+            return new EwsTransport(options, log);
         }
 
         private static IMessageTransport CreateSmtp(MailSettings settings, IRunLog log)

@@ -1,0 +1,192 @@
+using System;
+using System.Globalization;
+using System.Net;
+
+namespace G5Mail.Core.Exchange
+{
+    /// <summary>
+    /// When to try an EWS request again. Only throttling is retried: ErrorServerBusy, after the BackOffMilliseconds the
+    /// server gives, and HTTP 503, when IIS queues EWS requests (learn.microsoft.com, "EWS throttling in Exchange",
+    /// tables 3 and 4). A throttled request was not executed, so sending it again cannot send a message twice.
+    /// </summary>
+    public sealed class EwsRetryPolicy
+    {
+        public static readonly EwsRetryPolicy Default = new EwsRetryPolicy(3, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2));
+
+        public EwsRetryPolicy(int maxRetries, TimeSpan maxWait, TimeSpan waitWithoutHint)
+        {
+            MaxRetries = maxRetries;
+            MaxWait = maxWait;
+            WaitWithoutHint = waitWithoutHint;
+        }
+
+        /// <summary>Retries after the first attempt.</summary>
+        public int MaxRetries { get; }
+
+        /// <summary>The longest wait G5Mail accepts; a server asking for more is reported instead of waited for.</summary>
+        public TimeSpan MaxWait { get; }
+
+        /// <summary>The wait when the server gives no BackOffMilliseconds (HTTP 503); doubled on each retry.</summary>
+        public TimeSpan WaitWithoutHint { get; }
+
+        /// <summary>How long to wait before retry number <paramref name="retry"/> (1-based); null: give up.</summary>
+        public TimeSpan? Delay(int retry, TimeSpan? serverHint)
+        {
+            if (retry < 1 || retry > MaxRetries)
+            {
+                return null;
+            }
+
+            TimeSpan wait = serverHint ?? TimeSpan.FromTicks(WaitWithoutHint.Ticks * (1L << Math.Min(retry - 1, 10)));
+            return wait > MaxWait ? (TimeSpan?)null : wait;
+        }
+    }
+
+    /// <summary>Turns EWS response codes and HTTP statuses into the contract's error ids, with advice on what to change.</summary>
+    public static class EwsErrors
+    {
+        public const string ServerBusy = "ErrorServerBusy";
+
+        /// <summary>An error response (response message with ResponseClass Error, or a SOAP fault).</summary>
+        public static G5MailException FromResponse(EwsResponse response, EwsEndpoint endpoint, string? user, string? from, string target)
+        {
+            string code = response.ErrorCode ?? "ErrorInternalServerError";
+            string text = OneLine(response.Fault?.Text ?? FirstErrorText(response) ?? code);
+            string said = $"Exchange ({endpoint.Host}) answered {code}: {text}";
+            switch (code)
+            {
+                case "ErrorInvalidRecipients":
+                case "ErrorInvalidSmtpAddress":
+                case "ErrorMailRecipientNotFound":
+                    return new G5MailException(ErrorIds.InvalidAddress, ErrorKind.InvalidArgument,
+                        $"{said}. Exchange does not accept a recipient of this message: check the addresses in To, Cc and Bcc.", target);
+                case "ErrorMessageSizeExceeded":
+                    return new G5MailException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
+                        $"{said}. Exchange's send size limit (MaxSendSize of the mailbox or organization) counts the encoded message, about 4/3 " +
+                        "of the files. Lower MaxAttachmentSizeMB so that Combine splits the documents over smaller messages " +
+                        "(Set-G5MailSetting -Scope System -MaxAttachmentSizeMB …), or ask the Exchange administrator to raise the limit.", target);
+                case "ErrorSendAsDenied":
+                    return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                        $"{said}. '{user ?? "The signed-in user"}' may not send as {from ?? "the From address"}: grant Send As on that mailbox " +
+                        "(Add-ADPermission … -ExtendedRights 'Send As'), or set From to the user's own address.", target);
+                case "ErrorAccessDenied":
+                    return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                        $"{said}. The account '{user ?? "(current Windows user)"}' may not do this through EWS: check that it has a mailbox and " +
+                        "that EWS is allowed for it (Get-CASMailbox <user> | Format-List Ews*).", target);
+                case ServerBusy:
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
+                        $"{said}. Exchange is throttling this account{Hint(response.BackOff)}; G5Mail retried and gave up. Send the remaining " +
+                        "documents later, or ask the Exchange administrator about the account's throttling policy.", target);
+                case "ErrorInvalidServerVersion":
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.NotImplemented,
+                        $"{said}. G5Mail speaks EWS as of Exchange 2013; older Exchange servers (2010 and earlier) are not supported.", target);
+                case "ErrorSchemaValidation":
+                case "ErrorInvalidRequest":
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.InvalidData,
+                        $"{said}{Where(response.Fault)}. Exchange rejected the form of G5Mail's request; please report this with the " +
+                        "Exchange version (Test-G5MailServer shows it).", target);
+                case "ErrorQuotaExceeded":
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.LimitsExceeded,
+                        $"{said}. The mailbox is full, so the copy for Sent Items cannot be saved: make room or ask for a bigger quota.", target);
+                default:
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.NotSpecified, said + ".", target);
+            }
+        }
+
+        /// <summary>An HTTP status without an EWS answer in the body.</summary>
+        public static G5MailException FromStatus(HttpStatusCode status, string? location, EwsEndpoint endpoint, string? user, long requestLength, string target)
+        {
+            int code = (int)status;
+            string where = endpoint.Url.AbsoluteUri;
+            switch (code)
+            {
+                case 401:
+                    return new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError, user != null
+                        ? $"Exchange ({endpoint.Host}) rejected the sign-in of '{user}' (HTTP 401). Check the user name (DOMAIN\\user or " +
+                          "user@domain) and password: Set-G5MailSetting -Scope User -Credential (Get-Credential)."
+                        : $"Exchange ({endpoint.Host}) did not accept the current Windows sign-in (HTTP 401). Set the user's Exchange account: " +
+                          "Set-G5MailSetting -Scope User -Credential (Get-Credential).", target);
+                case 403:
+                    return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                        $"Exchange refused access to {where} (HTTP 403): EWS may be disabled for '{user ?? "this user"}' or require https " +
+                        "(Set-G5MailSetting -Scope System -UseSsl).", target);
+                case 404:
+                    return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ObjectNotFound,
+                        $"There is no EWS at {where} (HTTP 404). Check Server: the EWS URL is https://<server>/EWS/Exchange.asmx.", target);
+                case 413:
+                    return new G5MailException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
+                        $"Exchange ({endpoint.Host}) refused the request of {Megabytes(requestLength)} MB as too large (HTTP 413). EWS accepts " +
+                        $"{Megabytes(EwsLimits.DefaultMaxRequestBytes)} MB per request by default, and attachments grow by a third as base64: " +
+                        "lower MaxAttachmentSizeMB so Combine splits messages smaller, or ask the Exchange administrator to raise the EWS " +
+                        "request limit (maxAllowedContentLength / maxReceivedMessageSize in the EWS web.config).", target);
+                case 503:
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
+                        $"Exchange ({endpoint.Host}) is not available (HTTP 503) and stayed so after G5Mail's retries. Try again later.", target);
+                default:
+                    if (code >= 300 && code < 400)
+                    {
+                        return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                            $"{where} redirects (HTTP {code}) to {location ?? "another address"}, which is not EWS (a login page or another " +
+                            "server). Set Server to the EWS URL itself: Set-G5MailSetting -Scope System -Server https://<server>/EWS/Exchange.asmx.", target);
+                    }
+
+                    return new G5MailException(ErrorIds.SendFailed, ErrorKind.NotSpecified,
+                        $"Exchange ({endpoint.Host}) answered HTTP {code} {status} without an EWS response.", target);
+            }
+        }
+
+        internal static string Megabytes(long bytes) => (bytes / 1_048_576d).ToString("0.0", CultureInfo.InvariantCulture);
+
+        private static string? FirstErrorText(EwsResponse response)
+        {
+            foreach (EwsResponseMessage message in response.Messages)
+            {
+                if (message.IsError)
+                {
+                    return message.MessageText;
+                }
+            }
+
+            return null;
+        }
+
+        private static string Hint(TimeSpan? backOff) =>
+            backOff == null ? string.Empty : $" and asks to wait {backOff.Value.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
+
+        private static string Where(EwsFault? fault) =>
+            fault?.Line != null ? $" (request line {fault.Line}, position {fault.Position})" : string.Empty;
+
+        private static string OneLine(string text) => string.Join(" ", text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)).Trim();
+    }
+
+    /// <summary>EWS's default limits on Exchange 2013 and later (the EWS virtual directory's web.config).</summary>
+    public static class EwsLimits
+    {
+        /// <summary>maxAllowedContentLength 67108864 / maxRequestLength 65536 KB: 64 MB per request by default.</summary>
+        public const long DefaultMaxRequestBytes = 64L * 1024 * 1024;
+
+        /// <summary>Room for the SOAP envelope, subject, body and recipients around the attachments' base64.</summary>
+        public const long EnvelopeAllowance = 64 * 1024;
+
+        /// <summary>The request size of a message whose attachments total <paramref name="attachmentBytes"/>.</summary>
+        public static long RequestBytes(long attachmentBytes) => EwsRequestWriter.Base64Length(attachmentBytes) + EnvelopeAllowance;
+
+        /// <summary>The largest MaxAttachmentSizeMB (to 0.1 MB) whose full request fits in <paramref name="limit"/> bytes.</summary>
+        public static double LargestFittingMB(long limit)
+        {
+            long payload = limit - EnvelopeAllowance;
+            if (payload <= 0)
+            {
+                return 0;
+            }
+
+            double tenths = Math.Floor(payload / 4.0 * 3 * 10 / Settings.Defaults.BytesPerMB);
+            while (tenths > 0 && RequestBytes((long)Math.Round(tenths / 10 * Settings.Defaults.BytesPerMB)) > limit)
+            {
+                tenths--;
+            }
+
+            return tenths / 10;
+        }
+    }
+}

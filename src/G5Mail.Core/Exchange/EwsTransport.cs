@@ -1,0 +1,167 @@
+using System;
+using System.Globalization;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Security;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Transport;
+
+namespace G5Mail.Core.Exchange
+{
+    public sealed class EwsTransportOptions
+    {
+        public EwsTransportOptions(EwsEndpoint endpoint, CertificatePolicy certificates)
+        {
+            Endpoint = endpoint;
+            Certificates = certificates;
+        }
+
+        public EwsEndpoint Endpoint { get; }
+        public CertificatePolicy Certificates { get; }
+
+        /// <summary>The user's Exchange account; null signs in as the current Windows user.</summary>
+        public NetworkCredential? Credential { get; set; }
+
+        /// <summary>One request, upload included: generous, since a 60 MB request over a slow line takes minutes.</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+
+        public EwsRetryPolicy Retry { get; set; } = EwsRetryPolicy.Default;
+
+        /// <summary>How the transport waits between retries (tests may record the waits).</summary>
+        public Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = Task.Delay;
+    }
+
+    /// <summary>
+    /// Exchange on-premises through Exchange Web Services: one CreateItem per message, sent and saved to the user's Sent
+    /// Items, over one HttpClient (and its kept-alive, signed-in connections) for the whole pipeline. The SOAP request is
+    /// streamed from disk (<see cref="EwsRequestWriter"/>); ErrorServerBusy is retried after the back-off Exchange asks
+    /// for (<see cref="EwsRetryPolicy"/>), everything else maps to the contract's error ids (<see cref="EwsErrors"/>).
+    /// </summary>
+    public sealed class EwsTransport : IMessageTransport
+    {
+        private readonly EwsTransportOptions _options;
+        private readonly IRunLog _log;
+        private readonly EwsConnection _connection;
+        private bool _warned;
+
+        public EwsTransport(EwsTransportOptions options, IRunLog log)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _log = log ?? NullRunLog.Instance;
+            EnsureCredentialsMayTravel(options.Endpoint, options.Credential);
+            _connection = new EwsConnection(options.Endpoint, options.Certificates, options.Credential, options.Timeout);
+        }
+
+        public string Server => _options.Endpoint.ToString();
+
+        /// <summary>
+        /// Refuses a plain-http endpoint on another computer: a password (Basic) or a Windows sign-in (NTLM, which can be
+        /// relayed) would cross the network unprotected, and EWS has no anonymous access to fall back to.
+        /// </summary>
+        public static void EnsureCredentialsMayTravel(EwsEndpoint endpoint, NetworkCredential? credential)
+        {
+            if (endpoint.MaySendCredentials)
+            {
+                return;
+            }
+
+            string who = credential != null && !string.IsNullOrEmpty(credential.UserName) ? $"the password of '{credential.UserName}'" : "the Windows sign-in";
+            throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
+                $"G5Mail will not send {who} over unencrypted http to {endpoint.Url.GetLeftPart(UriPartial.Authority)}. Turn on https: " +
+                "Set-G5MailSetting -Scope System -UseSsl (EWS listens on 443), or give the https EWS URL as Server.", endpoint.ToString());
+        }
+
+        public async Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+        {
+            if (message == null)
+            {
+                throw new ArgumentNullException(nameof(message));
+            }
+
+            WarnOnce();
+            EwsRequest request = EwsRequestWriter.CreateItem(message);
+            string target = string.Join(", ", message.DocumentIds);
+            _log.Verbose($"EWS {Server}: CreateItem (send and save to Sent Items) {message.MessageId}, {message.Attachments.Count} attachment(s), " +
+                         $"request {EwsErrors.Megabytes(request.Length)} MB, as {_connection.UserName ?? "the current Windows user"}.");
+            EwsResponse response = await SendWithRetryAsync(request, expectContinue: true, message.From, target, cancellationToken).ConfigureAwait(false);
+            WarnIfCertificateOverridden();
+
+            // SendAndSaveCopy returns no item id (learn.microsoft.com, "CreateItem"); the Message-ID is the one G5Mail set.
+            string? itemId = response.Messages.SelectMany(m => m.ItemIds).FirstOrDefault();
+            string summary = "CreateItem " + (response.Messages.FirstOrDefault()?.ResponseCode ?? "NoError") +
+                             (itemId != null ? ", item " + itemId : string.Empty) +
+                             (response.ServerVersion != null ? ", " + response.ServerVersion : string.Empty);
+            return new TransportReceipt(message.MessageId, summary);
+        }
+
+        /// <summary>
+        /// The one place where EWS requests are repeated: only throttling (ErrorServerBusy, HTTP 503), within the policy's
+        /// bounds. Anything else, success or error, is final.
+        /// </summary>
+        internal async Task<EwsResponse> SendWithRetryAsync(EwsRequest request, bool expectContinue, string? from, string target,
+            CancellationToken cancellationToken)
+        {
+            for (int retry = 1; ; retry++)
+            {
+                EwsExchange exchange = await _connection.SendAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+                EwsResponse? response = exchange.Response;
+                bool busy = response != null ? response.ErrorCode == EwsErrors.ServerBusy : exchange.Status == HttpStatusCode.ServiceUnavailable;
+                if (busy)
+                {
+                    TimeSpan? wait = _options.Retry.Delay(retry, response?.BackOff);
+                    if (wait != null)
+                    {
+                        _log.Verbose($"EWS {Server}: the server is busy ({response?.ErrorCode ?? "HTTP 503"}); trying {request.Operation} again in " +
+                                     $"{wait.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (retry {retry} of {_options.Retry.MaxRetries}).");
+                        await _options.Delay(wait.Value, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+
+                if (response != null && (response.Fault != null || response.Messages.Any(m => m.IsError)))
+                {
+                    throw EwsErrors.FromResponse(response, _options.Endpoint, _connection.UserName, from, target);
+                }
+
+                if (response != null && exchange.Status == HttpStatusCode.OK && response.Messages.Count > 0)
+                {
+                    return response;
+                }
+
+                throw EwsErrors.FromStatus(exchange.Status, exchange.Location, _options.Endpoint, _connection.UserName, request.Length, target);
+            }
+        }
+
+        private void WarnOnce()
+        {
+            if (_warned)
+            {
+                return;
+            }
+
+            _warned = true;
+            string? warning = _options.Endpoint.Warning;
+            if (warning != null)
+            {
+                _log.Warning(warning);
+            }
+        }
+
+        private bool _warnedOverride;
+
+        private void WarnIfCertificateOverridden()
+        {
+            CertificatePolicy policy = _options.Certificates;
+            if (!_warnedOverride && _options.Endpoint.IsHttps && policy.SkipCheck && policy.PinnedThumbprint == null && policy.LastAcceptedByOverride)
+            {
+                _warnedOverride = true;
+                _log.Warning($"SkipCertificateCheck is on: the certificate of {_options.Endpoint.Host} was not validated " +
+                             $"({policy.LastSeen?.Thumbprint}). Anyone between here and the server could read this mail and the password.");
+            }
+        }
+
+        public void Dispose() => _connection.Dispose();
+    }
+}
