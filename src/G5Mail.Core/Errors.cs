@@ -19,6 +19,25 @@ namespace G5Mail.Core
         public const string MessageTooLarge = "MessageTooLarge";
         public const string SendFailed = "SendFailed";
         public const string MethodNotSupported = "MethodNotSupported";
+
+        /// <summary>
+        /// The connection was lost after the whole message had gone out but before the server confirmed it: it may or
+        /// may not have been delivered, so it is not sent again automatically (Status Uncertain).
+        /// </summary>
+        public const string DeliveryUncertain = "DeliveryUncertain";
+    }
+
+    /// <summary>What a failed delivery attempt means for trying again.</summary>
+    public enum FailureClass
+    {
+        /// <summary>Trying again will fail the same way (5xx, HTTP 4xx, authentication, certificate, size, settings).</summary>
+        Permanent,
+
+        /// <summary>The message was certainly not accepted and the cause may pass (4xx, throttling, a connection lost before the data went out).</summary>
+        Transient,
+
+        /// <summary>The message may have been accepted (the connection was lost after the data went out): never sent again automatically.</summary>
+        Uncertain,
     }
 
     /// <summary>
@@ -58,5 +77,14 @@ namespace G5Mail.Core
         public string ErrorId { get; }
         public ErrorKind Kind { get; }
         public object? Target { get; }
+
+        /// <summary>Whether a delivery may be tried again; Permanent unless a transport says otherwise.</summary>
+        public FailureClass Failure { get; set; } = FailureClass.Permanent;
+
+        /// <summary>How long the server asked the client to wait (Retry-After, BackOffMilliseconds), when it said.</summary>
+        public TimeSpan? RetryAfter { get; set; }
+
+        /// <summary>The failure in a few words for the retry log ("451 4.3.0 try later", "connection reset"); never a secret.</summary>
+        public string? Cause { get; set; }
     }
 }

@@ -283,9 +283,12 @@ public sealed class EwsClientTests : IAsyncLifetime
         return path;
     }
 
-    private static List<MessageOutcome> Send(MailSettings settings, Func<IMessageTransport> transport, IRunLog log, params DocumentRequest[] requests)
+    private static List<MessageOutcome> Send(MailSettings settings, Func<IMessageTransport> transport, IRunLog log, params DocumentRequest[] requests) =>
+        Send(settings, transport, log, RetryPolicy.Default, requests);
+
+    private static List<MessageOutcome> Send(MailSettings settings, Func<IMessageTransport> transport, IRunLog log, RetryPolicy retry, params DocumentRequest[] requests)
     {
-        using var run = new SendRun(new SendRunOptions(settings) { Subject = "Beställning {DocumentIds}" }, transport, log);
+        using var run = new SendRun(new SendRunOptions(settings) { Subject = "Beställning {DocumentIds}", Retry = retry }, transport, log);
         var outcomes = new List<MessageOutcome>();
         foreach (DocumentRequest r in requests)
         {
@@ -297,16 +300,21 @@ public sealed class EwsClientTests : IAsyncLifetime
         return outcomes;
     }
 
-    private EwsTransport Transport(MailSettings settings, IRunLog log, List<TimeSpan>? waits = null) =>
+    private static EwsTransport Transport(MailSettings settings, IRunLog log) =>
         new(new EwsTransportOptions(EwsEndpoint.Resolve(settings), TransportFactory.CreateCertificatePolicy(settings))
         {
             Credential = settings.Credential,
-            Delay = (wait, _) =>
-            {
-                waits?.Add(wait);
-                return Task.CompletedTask;
-            },
         }, log);
+
+    /// <summary>The engine's default retry policy, recording its waits instead of sleeping.</summary>
+    private static RetryPolicy RecordingPolicy(List<TimeSpan> waits) => new()
+    {
+        Sleep = (wait, _) =>
+        {
+            waits.Add(wait);
+            return Task.CompletedTask;
+        },
+    };
 
     [Fact]
     public async Task A_document_arrives_byte_for_byte_with_its_Swedish_names_and_the_reported_Message_Id()
@@ -349,11 +357,12 @@ public sealed class EwsClientTests : IAsyncLifetime
         MailSettings settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log, waits), log,
+        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy.pdf", 10_000, 3) }, To = new[] { "kund@example.se" } }).Single();
 
         Assert.Equal(DeliveryStatus.Sent, outcome.Status);
         Assert.Equal(new[] { TimeSpan.FromMilliseconds(1234), TimeSpan.FromMilliseconds(1234) }, waits);
+        Assert.Equal(2, log.Lines.Count(l => l.Contains("after ErrorServerBusy (BackOffMilliseconds 1234)", StringComparison.Ordinal)));
         Assert.Equal(3, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
         Assert.Single(_f.Sink.Messages);
     }
@@ -365,29 +374,30 @@ public sealed class EwsClientTests : IAsyncLifetime
         MailSettings settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log, waits), log,
+        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy2.pdf", 10_000, 4) }, To = new[] { "kund@example.se" } }).Single();
 
         Assert.Equal(DeliveryStatus.Failed, outcome.Status);
         Assert.Equal(ErrorIds.SendFailed, outcome.Error!.ErrorId);
         Assert.Contains("ErrorServerBusy", outcome.Error!.Message);
+        Assert.Contains("tried 4 times", outcome.Error!.Message);
         Assert.Equal(3, waits.Count);
         Assert.Equal(4, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
         Assert.Empty(_f.Sink.Messages);
     }
 
     [Fact]
-    public async Task A_back_off_longer_than_a_minute_is_reported_instead_of_waited_for()
+    public async Task A_back_off_longer_than_the_policy_allows_is_waited_only_up_to_its_bound()
     {
-        await _f.FaultAsync(new { operation = "CreateItem", responseCode = "ErrorServerBusy", backOffMilliseconds = 297749, count = 1 });
+        await _f.FaultAsync(new { operation = "CreateItem", responseCode = "ErrorServerBusy", backOffMilliseconds = 900_000, count = 1 });
         MailSettings settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log, waits), log,
+        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy3.pdf", 1_000, 5) }, To = new[] { "kund@example.se" } }).Single();
-        Assert.Equal(ErrorIds.SendFailed, outcome.Error!.ErrorId);
-        Assert.Contains("297.7 s", outcome.Error.Message);
-        Assert.Empty(waits);
+        Assert.Equal(DeliveryStatus.Sent, outcome.Status);
+        Assert.Equal(new[] { RetryPolicy.DefaultMaxServerDelay }, waits);
+        Assert.Contains(log.Lines, l => l.Contains("in 300.0 s (the server asked for 900.0 s)", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -166,7 +166,7 @@ Describe 'Send-G5Document through Exchange (EWS)' {
         $watch.Stop()
         $result = $output | Where-Object { $_ -is [G5Mail.SendResult] }
         $result.Status | Should -Be 'Sent'
-        @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match 'busy \(ErrorServerBusy\).*0\.4 s' }).Count | Should -Be 2
+        @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -match '\): retry [12] of 3 in 0\.4 s \(the server asked for 0\.4 s\) after ErrorServerBusy \(BackOffMilliseconds 400\)\.$' }).Count | Should -Be 2
         $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 0.8
         Get-EwsCount 'ews.CreateItem' | Should -Be 3
         @(Get-Smtp4DevMessageList $script:Smtp).Count | Should -Be 1
@@ -178,6 +178,7 @@ Describe 'Send-G5Document through Exchange (EWS)' {
         $result.Status | Should -Be 'Failed'
         $result.ErrorId | Should -Be 'SendFailed'
         $result.Error | Should -Match 'throttling'
+        $result.Error | Should -Match 'tried 4 times'
         Get-EwsCount 'ews.CreateItem' | Should -Be 4
         @(Get-Smtp4DevMessageList $script:Smtp).Count | Should -Be 0
     }

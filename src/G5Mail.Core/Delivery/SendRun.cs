@@ -51,6 +51,9 @@ namespace G5Mail.Core.Delivery
 
         public bool WritesDrafts => DraftDirectory != null;
 
+        /// <summary>-RetryCount / -RetryDelaySeconds: how transient failures are retried (see <see cref="DeliveryRetry"/>).</summary>
+        public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
+
         /// <summary>What happens to each message, for -WhatIf and -Confirm ("Send e-mail", "Write draft to C:\Drafts", ...).</summary>
         public string ActionDescription
         {
@@ -218,7 +221,7 @@ namespace G5Mail.Core.Delivery
                 IMessageTransport transport = GetTransport();
                 _options.Journal?.RecordSending(planned, outcome, transport.Server); // on disk before the transport sees the message
                 outcome.Server = transport.Server;
-                TransportReceipt receipt = transport.SendAsync(message, cancellationToken).GetAwaiter().GetResult();
+                TransportReceipt receipt = new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).GetAwaiter().GetResult();
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
                 if (receipt.DraftReason != null)
                 {
@@ -234,7 +237,8 @@ namespace G5Mail.Core.Delivery
             }
             catch (G5MailException ex)
             {
-                outcome.Status = DeliveryStatus.Failed;
+                // Uncertain: the server may have the message, so it is reported, never resent.
+                outcome.Status = ex.Failure == FailureClass.Uncertain ? DeliveryStatus.Uncertain : DeliveryStatus.Failed;
                 outcome.Error = ex;
             }
 

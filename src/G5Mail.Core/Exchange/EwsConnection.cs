@@ -11,6 +11,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Security;
+using G5Mail.Core.Transport;
 
 namespace G5Mail.Core.Exchange
 {
@@ -150,7 +151,7 @@ namespace G5Mail.Core.Exchange
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
                 {
-                    throw Map(ex, request.Operation, cancellationToken);
+                    throw Map(ex, request.Operation, EwsRequest.BodyWritten(message.Content), cancellationToken);
                 }
             }
         }
@@ -199,7 +200,8 @@ namespace G5Mail.Core.Exchange
             return accepted;
         }
 
-        private G5MailException Map(Exception ex, string operation, CancellationToken cancellationToken)
+        /// <summary>The failure with its <see cref="FailureClass"/> (transient, or uncertain once the whole request went out).</summary>
+        private G5MailException Map(Exception ex, string operation, bool bodyWritten, CancellationToken cancellationToken)
         {
             for (Exception? e = ex; e != null; e = e.InnerException)
             {
@@ -209,6 +211,38 @@ namespace G5Mail.Core.Exchange
                 }
             }
 
+            G5MailException mapped = Describe(ex, operation, cancellationToken);
+            if (mapped.ErrorId == ErrorIds.ConnectionFailed && mapped.Kind != ErrorKind.SecurityError && !IsHostNotFound(ex))
+            {
+                // Lost, refused, reset or timed out: before the whole request went out Exchange cannot have acted on it.
+                mapped.Failure = FailureClassification.ConnectionLost(bodyWritten);
+                mapped.Cause = (ex is OperationCanceledException ? "no answer in time" : "connection failed: " + Innermost(ex).Message) +
+                               (bodyWritten ? " after the whole request was sent" : string.Empty);
+                if (mapped.Failure == FailureClass.Uncertain && operation == "CreateItem")
+                {
+                    string where = Endpoint.Url.GetLeftPart(UriPartial.Authority);
+                    return new G5MailException(ErrorIds.DeliveryUncertain, mapped.Kind,
+                        $"The connection to Exchange at {where} failed ({mapped.Cause}) before Exchange answered CreateItem. Exchange may or may " +
+                        "not have sent the message, so G5Mail did not send it again. Look in the sender's Sent Items (or ask the recipient) " +
+                        "before sending it again; rerun with -JournalPath to be safe: the journal keeps such messages from being sent twice.", where, ex)
+                    {
+                        Failure = FailureClass.Uncertain,
+                        Cause = mapped.Cause,
+                    };
+                }
+            }
+
+            return mapped;
+        }
+
+        private static bool IsHostNotFound(Exception ex)
+        {
+            SocketError? code = Find<SocketException>(ex)?.SocketErrorCode;
+            return code == SocketError.HostNotFound || code == SocketError.NoData;
+        }
+
+        private G5MailException Describe(Exception ex, string operation, CancellationToken cancellationToken)
+        {
             string where = Endpoint.Url.GetLeftPart(UriPartial.Authority);
             if (LastCertificateAccepted == false && _certificates.LastSeen != null)
             {

@@ -1,47 +1,10 @@
 using System;
 using System.Globalization;
 using System.Net;
+using G5Mail.Core.Transport;
 
 namespace G5Mail.Core.Exchange
 {
-    /// <summary>
-    /// When to try an EWS request again. Only throttling is retried: ErrorServerBusy, after the BackOffMilliseconds the
-    /// server gives, and HTTP 503, when IIS queues EWS requests (learn.microsoft.com, "EWS throttling in Exchange",
-    /// tables 3 and 4). A throttled request was not executed, so sending it again cannot send a message twice.
-    /// </summary>
-    public sealed class EwsRetryPolicy
-    {
-        public static readonly EwsRetryPolicy Default = new EwsRetryPolicy(3, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(2));
-
-        public EwsRetryPolicy(int maxRetries, TimeSpan maxWait, TimeSpan waitWithoutHint)
-        {
-            MaxRetries = maxRetries;
-            MaxWait = maxWait;
-            WaitWithoutHint = waitWithoutHint;
-        }
-
-        /// <summary>Retries after the first attempt.</summary>
-        public int MaxRetries { get; }
-
-        /// <summary>The longest wait G5Mail accepts; a server asking for more is reported instead of waited for.</summary>
-        public TimeSpan MaxWait { get; }
-
-        /// <summary>The wait when the server gives no BackOffMilliseconds (HTTP 503); doubled on each retry.</summary>
-        public TimeSpan WaitWithoutHint { get; }
-
-        /// <summary>How long to wait before retry number <paramref name="retry"/> (1-based); null: give up.</summary>
-        public TimeSpan? Delay(int retry, TimeSpan? serverHint)
-        {
-            if (retry < 1 || retry > MaxRetries)
-            {
-                return null;
-            }
-
-            TimeSpan wait = serverHint ?? TimeSpan.FromTicks(WaitWithoutHint.Ticks * (1L << Math.Min(retry - 1, 10)));
-            return wait > MaxWait ? (TimeSpan?)null : wait;
-        }
-    }
-
     /// <summary>Turns EWS response codes and HTTP statuses into the contract's error ids, with advice on what to change.</summary>
     public static class EwsErrors
     {
@@ -74,9 +37,16 @@ namespace G5Mail.Core.Exchange
                         $"{said}. The account '{user ?? "(current Windows user)"}' may not do this through EWS: check that it has a mailbox and " +
                         "that EWS is allowed for it (Get-CASMailbox <user> | Format-List Ews*).", target);
                 case ServerBusy:
+                    // Throttled requests are not executed ("EWS throttling in Exchange"): transient, after the back-off asked for.
                     return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
-                        $"{said}. Exchange is throttling this account{Hint(response.BackOff)}; G5Mail retried and gave up. Send the remaining " +
-                        "documents later, or ask the Exchange administrator about the account's throttling policy.", target);
+                        $"{said}. Exchange is throttling this account{Hint(response.BackOff)}. Send the remaining documents later, or ask the " +
+                        "Exchange administrator about the account's throttling policy.", target)
+                    {
+                        Failure = FailureClassification.EwsResponseCode(code),
+                        RetryAfter = response.BackOff,
+                        Cause = ServerBusy + (response.BackOff == null ? string.Empty
+                            : $" (BackOffMilliseconds {response.BackOff.Value.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)})"),
+                    };
                 case "ErrorInvalidServerVersion":
                     return new G5MailException(ErrorIds.SendFailed, ErrorKind.NotImplemented,
                         $"{said}. G5Mail speaks EWS as of Exchange 2013; older Exchange servers (2010 and earlier) are not supported.", target);
@@ -120,8 +90,13 @@ namespace G5Mail.Core.Exchange
                         "lower MaxAttachmentSizeMB so Combine splits messages smaller, or ask the Exchange administrator to raise the EWS " +
                         "request limit (maxAllowedContentLength / maxReceivedMessageSize in the EWS web.config).", target);
                 case 503:
+                    // IIS queues or refuses EWS requests under load with 503 ("EWS throttling in Exchange"): not executed.
                     return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
-                        $"Exchange ({endpoint.Host}) is not available (HTTP 503) and stayed so after G5Mail's retries. Try again later.", target);
+                        $"Exchange ({endpoint.Host}) is not available (HTTP 503). Try again later.", target)
+                    {
+                        Failure = FailureClassification.HttpStatus(code),
+                        Cause = "HTTP 503 Service Unavailable",
+                    };
                 default:
                     if (code >= 300 && code < 400)
                     {

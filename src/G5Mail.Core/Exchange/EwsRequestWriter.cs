@@ -353,10 +353,16 @@ namespace G5Mail.Core.Exchange
             }
         }
 
+        /// <summary>Whether the whole body went to the connection: after that the server may have executed the request.</summary>
+        internal static bool BodyWritten(HttpContent? content) => content is Content written && written.Written;
+
         private sealed class Content : HttpContent
         {
             private readonly EwsRequest _request;
             private readonly CancellationToken _cancellationToken;
+            private volatile bool _written;
+
+            public bool Written => _written;
 
             public Content(EwsRequest request, CancellationToken cancellationToken)
             {
@@ -365,8 +371,13 @@ namespace G5Mail.Core.Exchange
                 Headers.ContentType = new MediaTypeHeaderValue("text/xml") { CharSet = "utf-8" };
             }
 
-            protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
-                _request.WriteToAsync(stream, _cancellationToken);
+            protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            {
+                await _request.WriteToAsync(stream, _cancellationToken).ConfigureAwait(false);
+                // Set only once the last byte was handed over: before that, IIS cannot have the whole request (its
+                // Content-Length says how much to wait for), so a lost connection cannot have sent the message.
+                _written = true;
+            }
 
             protected override bool TryComputeLength(out long length)
             {

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Threading;
@@ -26,18 +25,15 @@ namespace G5Mail.Core.Exchange
 
         /// <summary>One request, upload included: generous, since a 60 MB request over a slow line takes minutes.</summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
-
-        public EwsRetryPolicy Retry { get; set; } = EwsRetryPolicy.Default;
-
-        /// <summary>How the transport waits between retries (tests may record the waits).</summary>
-        public Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = Task.Delay;
     }
 
     /// <summary>
     /// Exchange on-premises through Exchange Web Services: one CreateItem per message, sent and saved to the user's Sent
     /// Items, over one HttpClient (and its kept-alive, signed-in connections) for the whole pipeline. The SOAP request is
-    /// streamed from disk (<see cref="EwsRequestWriter"/>); ErrorServerBusy is retried after the back-off Exchange asks
-    /// for (<see cref="EwsRetryPolicy"/>), everything else maps to the contract's error ids (<see cref="EwsErrors"/>).
+    /// streamed from disk (<see cref="EwsRequestWriter"/>). Each call makes one attempt: throttling (ErrorServerBusy, HTTP 503)
+    /// and connections lost before the request went out are reported as transient, with the back-off Exchange asks for,
+    /// and the engine's retry policy (<see cref="Delivery.DeliveryRetry"/>) tries again, as for every transport; everything
+    /// maps to the contract's error ids (<see cref="EwsErrors"/>).
     /// </summary>
     public sealed class EwsTransport : IMessageTransport
     {
@@ -85,7 +81,7 @@ namespace G5Mail.Core.Exchange
             string target = string.Join(", ", message.DocumentIds);
             _log.Verbose($"EWS {Server}: CreateItem (send and save to Sent Items) {message.MessageId}, {message.Attachments.Count} attachment(s), " +
                          $"request {EwsErrors.Megabytes(request.Length)} MB, as {_connection.UserName ?? "the current Windows user"}.");
-            EwsResponse response = await SendWithRetryAsync(request, expectContinue: true, message.From, target, cancellationToken).ConfigureAwait(false);
+            EwsResponse response = await ExecuteAsync(request, expectContinue: true, message.From, target, cancellationToken).ConfigureAwait(false);
             WarnIfCertificateOverridden();
 
             // SendAndSaveCopy returns no item id (learn.microsoft.com, "CreateItem"); the Message-ID is the one G5Mail set.
@@ -97,41 +93,26 @@ namespace G5Mail.Core.Exchange
         }
 
         /// <summary>
-        /// The one place where EWS requests are repeated: only throttling (ErrorServerBusy, HTTP 503), within the policy's
-        /// bounds. Anything else, success or error, is final.
+        /// One request and its answer. Throttling (ErrorServerBusy, HTTP 503) comes back as a transient G5MailException
+        /// with the server's BackOffMilliseconds, so the engine's retry policy waits and tries again; a throttled request
+        /// was not executed (learn.microsoft.com, "EWS throttling in Exchange"), so that cannot send a message twice.
         /// </summary>
-        internal async Task<EwsResponse> SendWithRetryAsync(EwsRequest request, bool expectContinue, string? from, string target,
+        internal async Task<EwsResponse> ExecuteAsync(EwsRequest request, bool expectContinue, string? from, string target,
             CancellationToken cancellationToken)
         {
-            for (int retry = 1; ; retry++)
+            EwsExchange exchange = await _connection.SendAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+            EwsResponse? response = exchange.Response;
+            if (response != null && (response.Fault != null || response.Messages.Any(m => m.IsError)))
             {
-                EwsExchange exchange = await _connection.SendAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
-                EwsResponse? response = exchange.Response;
-                bool busy = response != null ? response.ErrorCode == EwsErrors.ServerBusy : exchange.Status == HttpStatusCode.ServiceUnavailable;
-                if (busy)
-                {
-                    TimeSpan? wait = _options.Retry.Delay(retry, response?.BackOff);
-                    if (wait != null)
-                    {
-                        _log.Verbose($"EWS {Server}: the server is busy ({response?.ErrorCode ?? "HTTP 503"}); trying {request.Operation} again in " +
-                                     $"{wait.Value.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (retry {retry} of {_options.Retry.MaxRetries}).");
-                        await _options.Delay(wait.Value, cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
-                }
-
-                if (response != null && (response.Fault != null || response.Messages.Any(m => m.IsError)))
-                {
-                    throw EwsErrors.FromResponse(response, _options.Endpoint, _connection.UserName, from, target);
-                }
-
-                if (response != null && exchange.Status == HttpStatusCode.OK && response.Messages.Count > 0)
-                {
-                    return response;
-                }
-
-                throw EwsErrors.FromStatus(exchange.Status, exchange.Location, _options.Endpoint, _connection.UserName, request.Length, target);
+                throw EwsErrors.FromResponse(response, _options.Endpoint, _connection.UserName, from, target);
             }
+
+            if (response != null && exchange.Status == HttpStatusCode.OK && response.Messages.Count > 0)
+            {
+                return response;
+            }
+
+            throw EwsErrors.FromStatus(exchange.Status, exchange.Location, _options.Endpoint, _connection.UserName, request.Length, target);
         }
 
         private void WarnOnce()

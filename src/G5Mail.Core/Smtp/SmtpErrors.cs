@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Net.Sockets;
 using G5Mail.Core.Security;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Transport;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 
@@ -10,6 +12,10 @@ namespace G5Mail.Core.Smtp
     /// <summary>Turns MailKit and socket failures into the contract's error ids with a message that says what to change.</summary>
     internal static class SmtpErrors
     {
+        /// <summary>
+        /// Maps a failure before the end of the message data went out (or a reply the server gave at any stage), with
+        /// its <see cref="FailureClass"/>: transient failures are retried on a new connection.
+        /// </summary>
         public static G5MailException Map(Exception ex, SmtpEndpoint endpoint, CertificatePolicy certificates, string? userName)
         {
             if (ex is G5MailException known)
@@ -17,6 +23,88 @@ namespace G5Mail.Core.Smtp
                 return known;
             }
 
+            G5MailException mapped = Describe(ex, endpoint, certificates, userName);
+            if (mapped.Cause == null)
+            {
+                (mapped.Failure, mapped.Cause) = Classify(ex);
+            }
+
+            return mapped;
+        }
+
+        /// <summary>
+        /// The connection failed after the whole message (up to the final dot) had been written and before the server's
+        /// reply: the server may have accepted it, so it is reported as Uncertain and never sent again automatically.
+        /// </summary>
+        public static G5MailException Uncertain(Exception ex, SmtpEndpoint endpoint, OutgoingMessage message)
+        {
+            string cause = Classify(ex).Cause;
+            var uncertain = new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.ConnectionError,
+                $"The connection to {endpoint} failed ({cause}) after the whole message {message.MessageId} " +
+                $"(documents {string.Join(", ", message.DocumentIds)}) had been sent, before the server confirmed it. The server may or may not have " +
+                "accepted it, so G5Mail did not send it again. Check the recipient's inbox or the server's log for that Message-Id before sending it " +
+                "again; rerun with -JournalPath to be safe: the journal keeps such messages from being sent twice.", message.MessageId, ex)
+            {
+                Failure = FailureClass.Uncertain,
+                Cause = cause,
+            };
+            return uncertain;
+        }
+
+        /// <summary>Whether a failure other than a reply is worth another attempt, and what it was in a few words.</summary>
+        private static (FailureClass Failure, string Cause) Classify(Exception ex)
+        {
+            switch (ex)
+            {
+                case SmtpCommandException command:
+                    return (FailureClassification.SmtpReply((int)command.StatusCode), Reply(command));
+                case MailKit.Security.AuthenticationException auth when auth.InnerException is SmtpCommandException inner:
+                    // 454 is a temporary authentication failure (RFC 4954 6); 535 and the like are final.
+                    return (FailureClassification.SmtpReply((int)inner.StatusCode), "authentication: " + Reply(inner));
+                case MailKit.Security.AuthenticationException _:
+                case SslHandshakeException _:
+                case NotSupportedException _:
+                    return (FailureClass.Permanent, ex.GetType().Name);
+                case SmtpProtocolException _:
+                    return (FailureClassification.ConnectionLost(false), "the server broke off the conversation: " + ex.Message);
+                case SocketException socket:
+                    return Socket(socket);
+                case IOException io when io.InnerException is SocketException inner:
+                    return Socket(inner);
+                case IOException _:
+                    return (FailureClassification.ConnectionLost(false), "connection lost: " + ex.Message);
+                case TimeoutException _:
+                case OperationCanceledException _:
+                    return (FailureClassification.ConnectionLost(false), "no answer in time");
+                default:
+                    return (FailureClass.Permanent, ex.GetType().Name + ": " + ex.Message);
+            }
+        }
+
+        private static (FailureClass, string) Socket(SocketException ex)
+        {
+            switch (ex.SocketErrorCode)
+            {
+                // A name that does not resolve is a setting to fix, not a moment to wait out.
+                case SocketError.HostNotFound:
+                case SocketError.NoData:
+                    return (FailureClass.Permanent, "host not found");
+                default:
+                    return (FailureClassification.ConnectionLost(false), "connection " + ex.SocketErrorCode switch
+                    {
+                        SocketError.ConnectionRefused => "refused",
+                        SocketError.ConnectionReset => "reset",
+                        SocketError.ConnectionAborted => "aborted",
+                        SocketError.TimedOut => "timed out",
+                        _ => "failed (" + ex.SocketErrorCode + ")",
+                    });
+            }
+        }
+
+        private static string Reply(SmtpCommandException ex) => $"{(int)ex.StatusCode} {ex.Message}".Trim();
+
+        private static G5MailException Describe(Exception ex, SmtpEndpoint endpoint, CertificatePolicy certificates, string? userName)
+        {
             string server = endpoint.ToString();
             switch (ex)
             {
@@ -66,7 +154,16 @@ namespace G5Mail.Core.Smtp
         private static G5MailException MapCommand(SmtpCommandException ex, string server)
         {
             int code = (int)ex.StatusCode;
-            string reply = $"{code} {ex.Message}".Trim();
+            string reply = Reply(ex);
+            if (FailureClassification.SmtpReply(code) == FailureClass.Transient)
+            {
+                // 4yz: not a bad address or message, only "not now" (greylisting, a full queue, a busy server).
+                string what = ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted ? $"the recipient '{ex.Mailbox}'"
+                    : ex.ErrorCode == SmtpErrorCode.SenderNotAccepted ? $"the sender '{ex.Mailbox}'" : "the message";
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
+                    $"{server} temporarily refused {what}: {reply}. This usually passes (a busy or greylisting server); send again later.", server, ex);
+            }
+
             if (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted)
             {
                 return new G5MailException(ErrorIds.InvalidAddress, ErrorKind.InvalidArgument,

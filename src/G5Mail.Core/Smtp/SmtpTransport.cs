@@ -87,6 +87,7 @@ namespace G5Mail.Core.Smtp
                 }
             }
 
+            var endOfData = new EndOfDataWatch();
             try
             {
                 using (var mime = message.ToMimeMessage())
@@ -95,7 +96,8 @@ namespace G5Mail.Core.Smtp
                     client.Expect(message, mime);
                     try
                     {
-                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
+                        // The progress tells whether the end of the data went out: see EndOfDataWatch.
+                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken, endOfData).ConfigureAwait(false);
                         return new TransportReceipt(message.MessageId, response);
                     }
                     finally
@@ -104,14 +106,35 @@ namespace G5Mail.Core.Smtp
                     }
                 }
             }
-            catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                if (!client.IsConnected)
+                DisposeClient();
+                if (endOfData.MayHaveSentEndOfData)
                 {
+                    _log.Warning($"Stopped while waiting for {endpoint} to confirm message {message.MessageId} ({string.Join(", ", message.DocumentIds)}): " +
+                                 "it may or may not have been delivered. Check the recipient's inbox or the server's log before sending it again.");
+                }
+
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // A reply (SmtpCommandException) is the server's verdict even after the data: it refused the message.
+                // Anything else after the end of the data leaves the outcome unknown.
+                if (endOfData.MayHaveSentEndOfData && !(ex is SmtpCommandException))
+                {
+                    DisposeClient();
+                    throw SmtpErrors.Uncertain(ex, endpoint, message);
+                }
+
+                G5MailException mapped = SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+                if (!client.IsConnected || mapped.Failure == FailureClass.Transient)
+                {
+                    // A transient failure is retried on a new connection (a 421 closes it anyway).
                     DisposeClient();
                 }
 
-                throw SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+                throw mapped;
             }
         }
 

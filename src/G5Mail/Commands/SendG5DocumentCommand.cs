@@ -115,6 +115,16 @@ namespace G5Mail.Commands
         [ValidateNotNullOrEmpty]
         public string? DraftDirectory { get; set; }
 
+        /// <summary>How often a message is sent again after a transient failure (4xx reply, throttling, a connection lost before the data went out).</summary>
+        [Parameter]
+        [ValidateRange(0, RetryPolicy.MaxRetryCount)]
+        public int RetryCount { get; set; } = RetryPolicy.DefaultRetryCount;
+
+        /// <summary>The backoff before the first retry, in seconds; it doubles per retry (at most 60 s) and is randomised below that.</summary>
+        [Parameter]
+        [ValidateRange(0.0, 3600.0)]
+        public double RetryDelaySeconds { get; set; } = RetryPolicy.DefaultBaseDelay.TotalSeconds;
+
         protected override void BeginProcessing()
         {
             _elapsed.Start();
@@ -145,6 +155,7 @@ namespace G5Mail.Commands
                 BodyAsHtml = BodyAsHtml.IsPresent,
                 OutlookAction = RequestedOutlookAction,
                 DraftDirectory = DraftDirectory != null ? ResolveDraftDirectory(DraftDirectory) : null,
+                Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
             };
             OpenJournal(options);
             _run = new SendRun(options, () => TransportFactory.Create(effective, _log, options.OutlookAction), _log);

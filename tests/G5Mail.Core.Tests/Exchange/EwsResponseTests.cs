@@ -173,17 +173,21 @@ namespace G5Mail.Core.Tests.Exchange
         }
 
         [Fact]
-        public void The_retry_policy_follows_the_back_off_three_times_and_never_waits_over_a_minute()
+        public void Throttling_is_transient_and_carries_the_back_off_for_the_shared_retry_policy()
         {
-            EwsRetryPolicy policy = EwsRetryPolicy.Default;
-            Assert.Equal(TimeSpan.FromMilliseconds(300), policy.Delay(1, TimeSpan.FromMilliseconds(300)));
-            Assert.Equal(TimeSpan.FromMilliseconds(300), policy.Delay(3, TimeSpan.FromMilliseconds(300)));
-            Assert.Null(policy.Delay(4, TimeSpan.FromMilliseconds(300)));
-            Assert.Equal(TimeSpan.FromSeconds(60), policy.Delay(1, TimeSpan.FromSeconds(60)));
-            Assert.Null(policy.Delay(1, TimeSpan.FromMilliseconds(297_749)));
-            // Without a hint (HTTP 503): 2 s, then doubled.
-            Assert.Equal(TimeSpan.FromSeconds(2), policy.Delay(1, null));
-            Assert.Equal(TimeSpan.FromSeconds(8), policy.Delay(3, null));
+            EwsResponse busy = EwsResponseParser.Parse(CreateItemError("ErrorServerBusy", "The server cannot service this request right now. Try again later.",
+                "<m:MessageXml><t:Value Name=\"BackOffMilliseconds\">2500</t:Value></m:MessageXml>"));
+            G5MailException error = EwsErrors.FromResponse(busy, Endpoint, "anna", null, "1001");
+            Assert.Equal(FailureClass.Transient, error.Failure);
+            Assert.Equal(TimeSpan.FromMilliseconds(2500), error.RetryAfter);
+            Assert.Equal("ErrorServerBusy (BackOffMilliseconds 2500)", error.Cause);
+
+            G5MailException unavailable = EwsErrors.FromStatus(HttpStatusCode.ServiceUnavailable, null, Endpoint, "anna", 1000, "1001");
+            Assert.Equal(FailureClass.Transient, unavailable.Failure);
+            Assert.Null(unavailable.RetryAfter);
+
+            G5MailException denied = EwsErrors.FromResponse(EwsResponseParser.Parse(CreateItemError("ErrorAccessDenied", "No.")), Endpoint, "anna", null, "1001");
+            Assert.Equal(FailureClass.Permanent, denied.Failure);
         }
     }
 }

@@ -1,0 +1,82 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Transport;
+
+namespace G5Mail.Core.Delivery
+{
+    /// <summary>
+    /// Sends one message through a transport and tries again, per the <see cref="RetryPolicy"/>, only when the transport
+    /// says the failure was transient (the server certainly did not take the message). Permanent and uncertain failures
+    /// end at once, so a message the server may have accepted is never sent twice. The transport reconnects on the next
+    /// attempt. Every retry is written to the run log (-Verbose).
+    /// </summary>
+    public sealed class DeliveryRetry
+    {
+        private readonly RetryPolicy _policy;
+        private readonly IRunLog _log;
+
+        public DeliveryRetry(RetryPolicy policy, IRunLog log)
+        {
+            _policy = policy;
+            _log = log;
+        }
+
+        public RetryPolicy Policy => _policy;
+
+        /// <summary>Attempts made by the last <see cref="SendAsync"/> (1 when the first succeeded or failed for good).</summary>
+        public int LastAttempts { get; private set; }
+
+        public async Task<TransportReceipt> SendAsync(IMessageTransport transport, OutgoingMessage message, CancellationToken cancellationToken)
+        {
+            var watch = Stopwatch.StartNew();
+            for (int attempt = 1; ; attempt++)
+            {
+                LastAttempts = attempt;
+                try
+                {
+                    return await transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                }
+                catch (G5MailException ex) when (ex.Failure == FailureClass.Transient)
+                {
+                    TimeSpan? delay = _policy.DelayBefore(attempt, ex.RetryAfter);
+                    if (delay == null)
+                    {
+                        throw GaveUp(ex, attempt, watch.Elapsed);
+                    }
+
+                    string asked = ex.RetryAfter.HasValue ? " (the server asked for " + Seconds(ex.RetryAfter.Value) + " s)" : string.Empty;
+                    _log.Verbose($"{Describe(message)}: retry {attempt} of {_policy.RetryCount} in {Seconds(delay.Value)} s{asked} after " +
+                                 $"{ex.Cause ?? ex.ErrorId}.");
+                    await _policy.WaitAsync(delay.Value, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        private static G5MailException GaveUp(G5MailException last, int attempts, TimeSpan elapsed)
+        {
+            if (attempts == 1)
+            {
+                return last; // -RetryCount 0: the failure as the transport said it.
+            }
+
+            return new G5MailException(last.ErrorId, last.Kind,
+                $"{last.Message} G5Mail tried {attempts} times over {Seconds(elapsed)} s and the cause did not pass; the message was not sent. " +
+                "Send it again later (a -JournalPath run resends only what failed), or allow more with -RetryCount and -RetryDelaySeconds.",
+                last.Target, last)
+            {
+                Failure = last.Failure,
+                RetryAfter = last.RetryAfter,
+                Cause = last.Cause,
+            };
+        }
+
+        private static string Describe(OutgoingMessage message) =>
+            $"Message {message.MessageId} ({string.Join(", ", message.DocumentIds)})";
+
+        private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
+    }
+}

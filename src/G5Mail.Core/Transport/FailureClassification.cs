@@ -1,0 +1,42 @@
+using System;
+
+namespace G5Mail.Core.Transport
+{
+    /// <summary>
+    /// The one table of which delivery failures are worth another attempt, shared by every transport so that all of
+    /// them retry alike. Transient: the server certainly did not take the message and the cause may pass. Permanent:
+    /// another attempt would fail the same way. Uncertain: the message may have been taken, so it is never resent.
+    /// </summary>
+    public static class FailureClassification
+    {
+        /// <summary>
+        /// An SMTP reply code (RFC 5321 4.2.1): 4yz is a transient negative completion ("the command was not accepted
+        /// ... the error condition is temporary"), at any stage: greeting (421), MAIL/RCPT (450, 451, 452), DATA and the
+        /// reply to the final dot (451, 452). 5yz and anything else are permanent. A negative reply after the final dot
+        /// means the server did not take the message, so a 4yz there is safe to retry too.
+        /// </summary>
+        public static FailureClass SmtpReply(int code) => code >= 400 && code < 500 ? FailureClass.Transient : FailureClass.Permanent;
+
+        /// <summary>
+        /// An HTTP status of a request that was answered: 429 Too Many Requests (RFC 6585 4), 503 Service Unavailable
+        /// and 504 Gateway Timeout (RFC 9110 15.6.4, 15.6.5) are what Microsoft Graph's throttling and error guidance
+        /// says to retry; every other 4xx is the request's fault and every other 5xx cannot be known not to have acted.
+        /// </summary>
+        public static FailureClass HttpStatus(int status) =>
+            status == 429 || status == 503 || status == 504 ? FailureClass.Transient : FailureClass.Permanent;
+
+        /// <summary>
+        /// An EWS ResponseCode: only ErrorServerBusy ("the server is busy", EWS throttling, with BackOffMilliseconds)
+        /// is transient; the others describe the request, the mailbox or the account.
+        /// </summary>
+        public static FailureClass EwsResponseCode(string? responseCode) =>
+            string.Equals(responseCode, "ErrorServerBusy", StringComparison.Ordinal) ? FailureClass.Transient : FailureClass.Permanent;
+
+        /// <summary>
+        /// A connection refused, reset, closed or timed out without an answer. Before the whole message (SMTP: the
+        /// final dot; HTTP: the request body) was written the server cannot have accepted it (RFC 5321 4.1.1.4: mail
+        /// data ends only with the final dot), so it is transient; after that it may have been accepted: uncertain.
+        /// </summary>
+        public static FailureClass ConnectionLost(bool wholeMessageSent) => wholeMessageSent ? FailureClass.Uncertain : FailureClass.Transient;
+    }
+}
