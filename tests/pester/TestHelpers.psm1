@@ -10,7 +10,7 @@ function Get-FreeTcpPort {
 }
 
 function Wait-TcpPort {
-    param([int] $Port, [int] $TimeoutSeconds = 30, [System.Diagnostics.Process] $Process, [string] $Address = '127.0.0.1')
+    param([int] $Port, [int] $TimeoutSeconds = 90, [System.Diagnostics.Process] $Process, [string] $Address = '127.0.0.1')
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ([DateTime]::UtcNow -lt $deadline) {
         if ($Process -and $Process.HasExited) { return $false }
@@ -113,7 +113,7 @@ function Start-Smtp4Dev {
 }
 
 function Wait-Smtp4DevApi {
-    param($Server, [int] $TimeoutSeconds = 30)
+    param($Server, [int] $TimeoutSeconds = 90)
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSeconds)
     while ([DateTime]::UtcNow -lt $deadline) {
         try { Invoke-RestMethod "$($Server.ApiUri)/api/messages?pageSize=1" -TimeoutSec 5 | Out-Null; return $true }
