@@ -221,6 +221,11 @@ public static class EntraEndpoints
             };
             // Entra leaves "roles" out entirely when the app has no application permission on that resource.
             if (roles.Count > 0) claims["roles"] = new JsonArray(roles.Select(r => (JsonNode)r).ToArray());
+            // Test-only, opt-in (see AppConfig.Smtp4devMailboxClaim): lets smtp4dev match the XOAUTH2 user of an app-only login.
+            if (resource.Kind == ResourceKind.ExchangeOnline && !string.IsNullOrWhiteSpace(app.Smtp4devMailboxClaim))
+            {
+                claims["preferred_username"] = app.Smtp4devMailboxClaim;
+            }
 
             Issued = true;
             return TokenResponse(new JsonObject

@@ -30,6 +30,9 @@ namespace G5Mail.TestServers;
 /// - "Upload large files using an upload session" https://learn.microsoft.com/graph/api/driveitem-createuploadsession
 ///   (the 320 KiB multiple rule for byte ranges, which Graph's upload helpers apply to every upload session)
 /// - "message: send" https://learn.microsoft.com/graph/api/message-send (202; Mail.Send)
+/// - "Delete message" https://learn.microsoft.com/graph/api/message-delete (204; Mail.ReadWrite)
+/// - "Get user" https://learn.microsoft.com/graph/api/user-get (User.Read for /me; User.Read.All, User.ReadBasic.All or Directory.Read.All
+///   for /users/{id}; 404 Request_ResourceNotFound; 403 Authorization_RequestDenied)
 /// - "Get application" https://learn.microsoft.com/graph/api/application-get (applications(appId='...'), $select=passwordCredentials,
 ///   Application.Read.All) and "passwordCredential resource type" (hint = first three characters, secretText null)
 /// - "Microsoft Graph error responses and resource types" https://learn.microsoft.com/graph/errors ({ error: { code, message, innerError } })
@@ -60,6 +63,11 @@ public static class GraphEndpoints
         MapMailbox("/messages/{messageId}/attachments/createUploadSession", "createUploadSession",
             (ctx, user) => CreateUploadSessionAsync(ctx, user, (string)ctx.GetRouteValue("messageId")!, state));
         MapMailbox("/messages/{messageId}/send", "sendDraft", (ctx, user) => SendDraftAsync(ctx, user, (string)ctx.GetRouteValue("messageId")!, state));
+        MapMailbox("/messages/{messageId}", "deleteMessage", (ctx, user) => DeleteMessageAsync(ctx, user, (string)ctx.GetRouteValue("messageId")!, state), "DELETE");
+
+        // "Get user": /users/{id|userPrincipalName} (app: User.Read.All or higher) and /me (delegated: User.Read).
+        app.MapGet("/v1.0/users/{user}", (HttpContext ctx, string user) => GetUser(ctx, user, state)).WithMetadata(new RouteTag("getUser", "graph"));
+        app.MapGet("/v1.0/me", (HttpContext ctx) => GetUser(ctx, null, state)).WithMetadata(new RouteTag("getUser", "graph"));
 
         // The upload URL: pre-authenticated by its authtoken, shaped like Outlook's
         // https://outlook.office.com/api/v2.0/Users('...')/Messages('...')/AttachmentSessions('...')?authtoken=...
@@ -888,6 +896,56 @@ public static class GraphEndpoints
         if (deliveryError is not null) return deliveryError;
         state.Mail.Remove(message); // sent: the draft moves to Sent Items and is no longer addressable as a draft
         return Results.StatusCode(202);
+    }
+
+    private static async Task<IResult> DeleteMessageAsync(HttpContext ctx, string? userSegment, string messageId, ServerState state)
+    {
+        GraphCaller? caller = Authenticate(ctx, state, out IResult? error);
+        if (caller is null) return error!;
+        UserConfig? mailbox = Mailbox(ctx, state, caller, userSegment, MailReadWrite, out error);
+        if (mailbox is null) return error!;
+        await DrainAsync(ctx);
+
+        StoredMessage? message = state.Mail.Find(IdentityDirectory.MailOf(mailbox), messageId);
+        if (message is null) return ItemNotFound(ctx);
+        state.Mail.Remove(message);
+        return Results.StatusCode(204);
+    }
+
+    private static readonly string[] UserReadApp = { "User.Read.All", "User.ReadBasic.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All" };
+
+    private static IResult GetUser(HttpContext ctx, string? userSegment, ServerState state)
+    {
+        GraphCaller? caller = Authenticate(ctx, state, out IResult? error);
+        if (caller is null) return error!;
+        if (userSegment is null && caller.IsApp)
+        {
+            return GraphError(ctx, 400, "BadRequest", "/me request is only valid with delegated authentication flow.");
+        }
+
+        bool allowed = caller.IsApp ? caller.Has(UserReadApp) : caller.Has("User.Read", "User.ReadBasic.All", "User.Read.All", "Directory.Read.All");
+        if (!allowed)
+        {
+            return GraphError(ctx, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.", requiredPermission: caller.IsApp ? "User.Read.All" : "User.Read");
+        }
+
+        UserConfig? user = state.Directory.FindUser(caller.Tenant, userSegment ?? caller.UserId!.Value.ToString());
+        if (user is null)
+        {
+            return GraphError(ctx, 404, "Request_ResourceNotFound",
+                $"Resource '{userSegment}' does not exist or one of its queried reference-property objects are not present.");
+        }
+
+        string host = "https://" + ctx.Request.Host.Value;
+        var body = new JsonObject
+        {
+            ["@odata.context"] = $"{host}/v1.0/$metadata#users/$entity",
+            ["id"] = IdentityDirectory.UserId(user).ToString(),
+            ["displayName"] = user.DisplayName ?? user.UserPrincipalName,
+            ["mail"] = IdentityDirectory.MailOf(user),
+            ["userPrincipalName"] = user.UserPrincipalName,
+        };
+        return new JsonResult(body, 200);
     }
 
     // ---- applications --------------------------------------------------------------------------------------------

@@ -184,6 +184,17 @@ public sealed class AppConfig
 
     /// <summary>Delegated permissions consented for the app, written as for <see cref="Roles"/>.</summary>
     public List<string> Scopes { get; set; } = new();
+
+    /// <summary>
+    /// Opt-in concession to smtp4dev, off by default: adds preferred_username = this mailbox to the app-only tokens this app
+    /// gets for Exchange Online. smtp4dev (--oauth2authority) accepts an XOAUTH2 login only when the SASL user equals a user
+    /// claim of the token (email, preferred_username, upn), which app-only tokens do not have. Real Exchange Online instead
+    /// checks that the app's service principal has permission on the mailbox named in the SASL user (New-ServicePrincipal and
+    /// Add-MailboxPermission, "Authenticate an IMAP, POP or SMTP connection using OAuth", learn.microsoft.com/exchange/
+    /// client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth). With this set, the
+    /// token carries the one mailbox the test grants, which is what smtp4dev can compare. Graph tokens are never changed.
+    /// </summary>
+    public string? Smtp4devMailboxClaim { get; set; }
 }
 
 public sealed class SecretConfig

@@ -383,7 +383,7 @@ function Set-G5TestServerFault {
         Makes the next -Count requests of a route fail with -Status (429/503/504...) and a Retry-After header.
     .DESCRIPTION
         -Path is a route name (token, sendMail, createMessage, addAttachment, createUploadSession, uploadSession,
-        sendDraft, getApplication, listApplications, instanceDiscovery, userRealm, openidConfiguration, keys) or a part
+        sendDraft, deleteMessage, getUser, getApplication, listApplications, instanceDiscovery, userRealm, openidConfiguration, keys) or a part
         of the URL path. -Count -1 fails until -Clear. -Clear alone removes all faults.
     .EXAMPLE
         Set-G5TestServerFault -Server $s -Path sendMail -Status 429 -RetryAfterSeconds 1 -Count 1

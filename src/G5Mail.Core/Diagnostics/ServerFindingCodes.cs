@@ -53,6 +53,22 @@ namespace G5Mail.Core.Diagnostics
         public const string AuthenticationSkipped = "AuthenticationSkipped";
         public const string NoCredential = "NoCredential";
 
+        // Exchange Online (OAuth 2.0, Microsoft Graph).
+        public const string SettingMissing = "SettingMissing";
+        public const string TokenAcquired = "TokenAcquired";
+        public const string TokenAcquisitionFailed = "TokenAcquisitionFailed";
+        public const string PermissionsPresent = "PermissionsPresent";
+        public const string PermissionMissing = "PermissionMissing";
+        public const string GraphReachable = "GraphReachable";
+        public const string TokenRejected = "TokenRejected";
+        public const string MailboxFound = "MailboxFound";
+        public const string MailboxNotVerified = "MailboxNotVerified";
+        public const string MailboxNotFound = "MailboxNotFound";
+        public const string SecretValid = "SecretValid";
+        public const string SecretExpiringSoon = "SecretExpiringSoon";
+        public const string SecretExpired = "SecretExpired";
+        public const string SecretExpiryUnknown = "SecretExpiryUnknown";
+
         // Message size.
         public const string ServerSizeTooSmall = "ServerSizeTooSmall";
         public const string ServerSizeSufficient = "ServerSizeSufficient";

@@ -24,7 +24,7 @@ namespace G5Mail.Core.Diagnostics
         /// <summary>Every method this build can test.</summary>
         public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[]
         {
-            new SmtpServerProbe(), new EwsServerProbe(), new Outlook.OutlookServerProbe(),
+            new SmtpServerProbe(), new EwsServerProbe(), new Outlook.OutlookServerProbe(), new ExchangeOnline.ExchangeOnlineServerProbe(),
         });
 
         public IEnumerable<MailMethod> Methods => _probes.Keys;
@@ -65,7 +65,8 @@ namespace G5Mail.Core.Diagnostics
             // A setting the validation already reported as an error is reported once, in the validation's words.
             var reported = new HashSet<string>(known.Where(f => f.Severity == FindingSeverity.Error && f.Setting != null).Select(f => f.Setting!));
             result.Findings.RemoveAll(f => f.Severity == FindingSeverity.Error && f.Setting != null && reported.Contains(f.Setting) &&
-                                           (f.Code == ServerFindingCodes.ServerNotSet || f.Code == ServerFindingCodes.MethodNotSet));
+                                           (f.Code == ServerFindingCodes.ServerNotSet || f.Code == ServerFindingCodes.MethodNotSet ||
+                                            f.Code == ServerFindingCodes.SettingMissing));
             result.Findings.InsertRange(0, known);
             return result;
         }

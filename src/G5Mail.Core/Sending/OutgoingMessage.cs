@@ -141,12 +141,15 @@ namespace G5Mail.Core.Sending
         /// (4 characters per 3 bytes, lines of 76 characters plus CRLF). Exact when the files have not changed
         /// since they were collected.
         /// </summary>
-        public long EstimateEncodedSize()
+        public long EstimateEncodedSize() => EstimateEncodedSize(CreateFormatOptions());
+
+        /// <summary>The size as written with <paramref name="options"/> (e.g. the ones a transport writes with).</summary>
+        public long EstimateEncodedSize(FormatOptions options)
         {
             using (var skeleton = Build(withContent: false))
             using (var measure = new MeasuringStream())
             {
-                skeleton.WriteTo(CreateFormatOptions(), measure);
+                skeleton.WriteTo(options, measure);
                 return measure.Length + Attachments.Sum(a => Base64Size(a.Length));
             }
         }

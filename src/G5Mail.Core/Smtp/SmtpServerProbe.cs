@@ -48,6 +48,12 @@ namespace G5Mail.Core.Smtp
         /// </summary>
         internal Func<IPAddress, bool> MayAuthenticateInClear { get; set; } = IPAddress.IsLoopback;
 
+        /// <summary>
+        /// Sign in with XOAUTH2 instead of the Credential (Exchange Online over SMTP): set by the Exchange Online probe, which
+        /// reuses this probe for the SMTP session.
+        /// </summary>
+        internal ISmtpTokenSource? TokenSource { get; set; }
+
         public Task<ServerProbeResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
         {
             SmtpEndpoint endpoint;
@@ -99,7 +105,7 @@ namespace G5Mail.Core.Smtp
 
                 result.Reachable = true;
                 result.LatencyMs = connection.LatencyMs;
-                var session = new Session(request, endpoint, connection, result, MayAuthenticateInClear);
+                var session = new Session(request, endpoint, connection, result, MayAuthenticateInClear) { TokenSource = TokenSource };
                 await session.RunAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -376,7 +382,9 @@ namespace G5Mail.Core.Smtp
                 return true;
             }
 
-            private bool WillAuthenticate => _request.Settings.Credential != null && !_request.SkipAuthentication;
+            private bool WillAuthenticate => (_request.Settings.Credential != null || TokenSource != null) && !_request.SkipAuthentication;
+
+            public ISmtpTokenSource? TokenSource { get; set; }
 
             private void CheckSize()
             {
@@ -412,6 +420,12 @@ namespace G5Mail.Core.Smtp
 
             private async Task AuthenticateAsync(SmtpClient client, CancellationToken cancellationToken)
             {
+                if (TokenSource != null)
+                {
+                    await AuthenticateWithTokenAsync(client, TokenSource, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+
                 NetworkCredential? credential = _request.Settings.Credential;
                 IReadOnlyList<string> mechanisms = _result.AuthenticationMechanisms;
                 if (credential == null)
@@ -466,6 +480,68 @@ namespace G5Mail.Core.Smtp
                             _result.Authenticated = true;
                             _result.Information(ServerFindingCodes.AuthenticationSucceeded, "Credential",
                                 $"Signed in as '{user}'.");
+                        }
+                        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+                        {
+                            ReportAuthenticationFailure(ex, user, step.IsCancellationRequested);
+                        }
+                    }
+                }
+            }
+
+            /// <summary>XOAUTH2 with a token from Entra ID ("Authenticate an IMAP, POP or SMTP connection using OAuth").</summary>
+            private async Task AuthenticateWithTokenAsync(SmtpClient client, ISmtpTokenSource tokens, CancellationToken cancellationToken)
+            {
+                string user = tokens.UserName;
+                if (_request.SkipAuthentication)
+                {
+                    _result.Information(ServerFindingCodes.AuthenticationSkipped, "ClientId", $"The XOAUTH2 sign-in as '{user}' was not tested (-SkipAuthentication).");
+                    return;
+                }
+
+                if (!client.IsSecure && !_mayAuthenticateInClear(_connection.RemoteAddress))
+                {
+                    _result.Error(ServerFindingCodes.CleartextAuthenticationRefused, "UseSsl",
+                        $"Not sending an access token for '{user}' to {_endpoint.Host}: the connection is not encrypted. Use STARTTLS on port 587.");
+                    return;
+                }
+
+                if (!_result.AuthenticationMechanisms.Contains("XOAUTH2", StringComparer.OrdinalIgnoreCase))
+                {
+                    _result.Error(ServerFindingCodes.AuthMechanismUnsupported, "Server",
+                        $"{_endpoint.Host}:{_endpoint.Port} does not offer AUTH XOAUTH2 (it offers: {(_result.AuthenticationMechanisms.Count > 0 ? string.Join(" ", _result.AuthenticationMechanisms) : "none")}). " +
+                        "Exchange Online offers it on smtp.office365.com:587 after STARTTLS; check Server and Port.");
+                    return;
+                }
+
+                string token;
+                try
+                {
+                    token = await tokens.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (G5MailException ex)
+                {
+                    _result.Authenticated = false;
+                    _result.Error(ex.ErrorId, ex.Target as string, ex.Message);
+                    return;
+                }
+
+                using (var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+                {
+                    step.CancelAfter(_request.Timeout);
+                    using (step.Token.Register(() => _connection.Socket.Dispose()))
+                    {
+                        try
+                        {
+                            await client.AuthenticateAsync(new SaslMechanismOAuth2(user, token), step.Token).ConfigureAwait(false);
+                            _result.Authenticated = true;
+                            _result.Information(ServerFindingCodes.AuthenticationSucceeded, "ClientId", $"Signed in as '{user}' with XOAUTH2.");
+                        }
+                        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is MailKit.Security.AuthenticationException || ex is SmtpCommandException))
+                        {
+                            _result.Authenticated = false;
+                            _result.Error(ServerFindingCodes.AuthenticationRejected, "ClientId",
+                                $"{_endpoint.Host} rejected the XOAUTH2 sign-in of '{user}': {OneLine(ex.Message)}. {tokens.SignInAdvice}");
                         }
                         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                         {

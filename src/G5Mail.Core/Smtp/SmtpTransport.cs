@@ -18,6 +18,9 @@ namespace G5Mail.Core.Smtp
         string UserName { get; }
 
         Task<string> GetAccessTokenAsync(CancellationToken cancellationToken);
+
+        /// <summary>What to check when the server rejects the token (permissions, mailbox settings); no secret.</summary>
+        string SignInAdvice { get; }
     }
 
     public sealed class SmtpTransportOptions
@@ -50,7 +53,10 @@ namespace G5Mail.Core.Smtp
     {
         private readonly SmtpTransportOptions _options;
         private readonly IRunLog _log;
-        private SmtpClient? _client;
+        private KnownSizeSmtpClient? _client;
+
+        // Sees every byte the client writes: tells whether the current message's data ended (see EndOfDataWatch).
+        private readonly EndOfDataWatch _endOfData = new EndOfDataWatch();
         private bool _warnedOverride;
 
         public SmtpTransport(SmtpTransportOptions options, IRunLog log)
@@ -68,7 +74,7 @@ namespace G5Mail.Core.Smtp
         {
             SmtpEndpoint endpoint = _options.Endpoint;
             await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-            SmtpClient client = _client!;
+            KnownSizeSmtpClient client = _client!;
 
             long maxSize = ServerMaxSize;
             if (maxSize > 0)
@@ -84,21 +90,28 @@ namespace G5Mail.Core.Smtp
                 }
             }
 
-            var endOfData = new EndOfDataWatch();
+            _endOfData.Arm();
             try
             {
                 using (var mime = message.ToMimeMessage())
                 {
                     _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({Megabytes(message.AttachmentBytes)} MB of attachments).");
-                    // The progress tells whether the end of the data went out: see EndOfDataWatch.
-                    string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken, endOfData).ConfigureAwait(false);
-                    return new TransportReceipt(message.MessageId, response);
+                    client.Expect(message, mime);
+                    try
+                    {
+                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
+                        return new TransportReceipt(message.MessageId, response);
+                    }
+                    finally
+                    {
+                        client.Forget();
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 DisposeClient();
-                if (endOfData.MayHaveSentEndOfData)
+                if (_endOfData.EndOfDataSent)
                 {
                     _log.Warning($"Stopped while waiting for {endpoint} to confirm message {message.MessageId} ({string.Join(", ", message.DocumentIds)}): " +
                                  "it may or may not have been delivered. Check the recipient's inbox or the server's log before sending it again.");
@@ -110,7 +123,7 @@ namespace G5Mail.Core.Smtp
             {
                 // A reply (SmtpCommandException) is the server's verdict even after the data: it refused the message.
                 // Anything else after the end of the data leaves the outcome unknown.
-                if (endOfData.MayHaveSentEndOfData && !(ex is SmtpCommandException))
+                if (_endOfData.EndOfDataSent && !(ex is SmtpCommandException))
                 {
                     DisposeClient();
                     throw SmtpErrors.Uncertain(ex, endpoint, message);
@@ -136,7 +149,7 @@ namespace G5Mail.Core.Smtp
 
             DisposeClient();
             SmtpEndpoint endpoint = _options.Endpoint;
-            var client = new SmtpClient
+            var client = new KnownSizeSmtpClient(_endOfData)
             {
                 Timeout = (int)_options.Timeout.TotalMilliseconds,
                 ServerCertificateValidationCallback = _options.Certificates.Validate,
@@ -146,7 +159,18 @@ namespace G5Mail.Core.Smtp
             try
             {
                 _log.Verbose($"SMTP: connecting to {endpoint} ({endpoint.Security}).");
-                await client.ConnectAsync(endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                // Our own socket, for TCP_NODELAY (see SmtpSocket); MailKit owns and closes it from here on.
+                var socket = await SmtpSocket.ConnectAsync(endpoint.Host, endpoint.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+
                 WarnIfCertificateOverridden(client);
                 await AuthenticateAsync(client, cancellationToken).ConfigureAwait(false);
                 _client = client;
@@ -203,7 +227,17 @@ namespace G5Mail.Core.Smtp
             {
                 string token = await _options.TokenSource.GetAccessTokenAsync(cancellationToken).ConfigureAwait(false);
                 _log.Verbose($"SMTP {endpoint}: authenticating {_options.TokenSource.UserName} with XOAUTH2.");
-                await client.AuthenticateAsync(new SaslMechanismOAuth2(_options.TokenSource.UserName, token), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await client.AuthenticateAsync(new SaslMechanismOAuth2(_options.TokenSource.UserName, token), cancellationToken).ConfigureAwait(false);
+                }
+                catch (MailKit.Security.AuthenticationException ex)
+                {
+                    // SmtpErrors would advise checking a password; a rejected token has other causes.
+                    throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                        $"{endpoint} rejected the XOAUTH2 sign-in of '{_options.TokenSource.UserName}' ({ex.Message.Trim()}). {_options.TokenSource.SignInAdvice}",
+                        endpoint.ToString(), ex);
+                }
             }
             else
             {

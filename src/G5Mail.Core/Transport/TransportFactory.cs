@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.InteropServices;
 using G5Mail.Core.Exchange;
+using G5Mail.Core.ExchangeOnline;
 using G5Mail.Core.Security;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Smtp;
@@ -26,12 +27,34 @@ namespace G5Mail.Core.Transport
                     return CreateSmtp(settings, log);
                 case MailMethod.Exchange:
                     return CreateExchange(settings, log);
+                case MailMethod.ExchangeOnline:
+                    return CreateExchangeOnline(settings, log);
                 case MailMethod.Outlook:
                     return Outlook.OutlookTransport.Create(outlookAction, log);
                 default:
                     throw new G5MailException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
                         $"The {method} method is not available in this version of G5Mail. Use -Method Smtp.", "Method");
             }
+        }
+
+        /// <summary>
+        /// Exchange Online: one token provider (one MSAL application, one token) for the whole pipeline, then Graph sendMail
+        /// or SMTP AUTH with XOAUTH2 (smtp.office365.com:587 STARTTLS unless Server/Port say otherwise) per ExchangeOnlineProtocol.
+        /// </summary>
+        private static IMessageTransport CreateExchangeOnline(MailSettings settings, IRunLog log)
+        {
+            ExchangeOnlineOptions options = ExchangeOnlineOptions.FromSettings(settings);
+            var tokens = new EntraTokenProvider(options, log);
+            if (options.Protocol == ExchangeOnlineProtocol.Graph)
+            {
+                return new GraphTransport(options, tokens, log);
+            }
+
+            var smtp = new SmtpTransportOptions(SmtpEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+            {
+                TokenSource = new ExchangeSmtpTokenSource(tokens, options),
+            };
+            return new SmtpTransport(smtp, log);
         }
 
         private static IMessageTransport CreateExchange(MailSettings settings, IRunLog log)

@@ -19,6 +19,8 @@ namespace G5Mail.Commands
     [OutputType(typeof(SendResult))]
     public sealed class SendG5DocumentCommand : G5MailCmdlet
     {
+        private const int ProgressIntervalMs = 250;
+
         // -Display, -SaveAsDraft and -DraftDirectory each say what happens instead of sending, so each has its own set.
         private const string SendSet = "Send";
         private const string DisplaySet = "Display";
@@ -168,14 +170,18 @@ namespace G5Mail.Commands
             long totalBytes = plan.Sum(p => p.AttachmentBytes);
             long doneBytes = 0;
             var progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
+            var progressClock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 for (int i = 0; i < plan.Count; i++)
                 {
                     CancellationToken.ThrowIfCancellationRequested();
                     PlannedMessage planned = plan[i];
-                    if (plan.Count > 1)
+                    // A few updates a second: each WriteProgress repaints the host's progress bar, which costs more than
+                    // sending a small message over a fast relay.
+                    if (plan.Count > 1 && (i == 0 || progressClock.ElapsedMilliseconds >= ProgressIntervalMs))
                     {
+                        progressClock.Restart();
                         progress.StatusDescription = $"Message {i + 1} of {plan.Count}, {Megabytes(doneBytes)} of {Megabytes(totalBytes)} MB";
                         progress.PercentComplete = totalBytes > 0 ? (int)(doneBytes * 100 / totalBytes) : i * 100 / plan.Count;
                         WriteProgress(progress);

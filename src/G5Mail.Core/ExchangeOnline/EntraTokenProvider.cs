@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Net;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Smtp;
+using G5Mail.Core.Transport;
+using Microsoft.Identity.Client;
+
+namespace G5Mail.Core.ExchangeOnline
+{
+    /// <summary>An access token with what it says about itself. ToString never shows the token.</summary>
+    public sealed class AccessToken
+    {
+        public AccessToken(string value, DateTimeOffset expiresOn, AccessTokenClaims claims)
+        {
+            Value = value ?? throw new ArgumentNullException(nameof(value));
+            ExpiresOn = expiresOn;
+            Claims = claims ?? AccessTokenClaims.Empty;
+        }
+
+        /// <summary>The bearer token. Goes into an Authorization header or a SASL exchange, never into text.</summary>
+        public string Value { get; }
+
+        public DateTimeOffset ExpiresOn { get; }
+
+        public AccessTokenClaims Claims { get; }
+
+        public override string ToString() => $"access token for {Claims.Audience ?? "(unknown audience)"}, expires {ExpiresOn:yyyy-MM-dd HH:mm:ss} UTC";
+    }
+
+    /// <summary>Gives tokens for the APIs of Exchange Online; one instance per pipeline, so one token per API and pipeline.</summary>
+    public interface IAccessTokenSource
+    {
+        Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken);
+    }
+
+    /// <summary>
+    /// Tokens from Microsoft Entra ID through MSAL.NET. ClientSecret flow: a confidential client and the client credentials
+    /// grant. UsernamePassword flow: a public client and ROPC with the User-scope credential (warned about: it fails under MFA
+    /// and Conditional Access). The MSAL application object lives as long as this provider (one pipeline) and keeps its
+    /// tokens in its in-memory cache: every message of the pipeline reuses the token, and MSAL fetches a new one shortly
+    /// before the cached one expires (it treats tokens that expire within 5 minutes as expired).
+    /// TLS to Entra ID is checked against the system's trusted roots: CertificateThumbprint and SkipCertificateCheck are
+    /// for the mail server the user runs, never for Microsoft's sign-in service, where a bypass would expose the secret.
+    /// </summary>
+    public sealed class EntraTokenProvider : IAccessTokenSource
+    {
+        private readonly ExchangeOnlineOptions _options;
+        private readonly IRunLog _log;
+        private IConfidentialClientApplication? _confidential;
+        private IPublicClientApplication? _public;
+        private bool _warnedRopc;
+
+        public EntraTokenProvider(ExchangeOnlineOptions options, IRunLog log)
+        {
+            _options = options ?? throw new ArgumentNullException(nameof(options));
+            _log = log ?? NullRunLog.Instance;
+        }
+
+        public ExchangeOnlineOptions Options => _options;
+
+        public async Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken)
+        {
+            IReadOnlyList<string> scopes = _options.ScopesFor(audience);
+            AuthenticationResult result;
+            try
+            {
+                result = _options.IsAppOnly
+                    ? await AcquireForAppAsync(scopes, cancellationToken).ConfigureAwait(false)
+                    : await AcquireForUserAsync(scopes, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is MsalException || ex is System.Net.Http.HttpRequestException)
+            {
+                throw EntraErrors.Map(ex, _options);
+            }
+
+            AccessTokenClaims claims = AccessTokenClaims.TryRead(result.AccessToken) ?? AccessTokenClaims.Empty;
+            if (result.AuthenticationResultMetadata?.TokenSource == TokenSource.IdentityProvider)
+            {
+                _log.Verbose($"Exchange Online: got a token for {string.Join(" ", scopes)} from {_options.AuthorityHost.Host}, valid until " +
+                             $"{result.ExpiresOn.ToLocalTime():yyyy-MM-dd HH:mm:ss}.");
+            }
+
+            return new AccessToken(result.AccessToken, result.ExpiresOn, claims);
+        }
+
+        private Task<AuthenticationResult> AcquireForAppAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+        {
+            if (_confidential == null)
+            {
+                // The SecureString becomes a string only here, for MSAL, which needs it for every client credentials request.
+                string secret = new NetworkCredential(string.Empty, _options.ClientSecret).Password;
+                _confidential = ConfidentialClientApplicationBuilder.Create(_options.ClientId.ToString())
+                    .WithClientSecret(secret)
+                    .WithAuthority(_options.Authority.ToString())
+                    .WithInstanceDiscovery(_options.UseInstanceDiscovery)
+                    .WithClientName("G5Mail")
+                    .WithClientVersion(typeof(EntraTokenProvider).Assembly.GetName().Version?.ToString() ?? "0")
+                    .Build();
+            }
+
+            // AcquireTokenForClient answers from the application's token cache while the token is valid.
+            return _confidential.AcquireTokenForClient(scopes).ExecuteAsync(cancellationToken);
+        }
+
+        private async Task<AuthenticationResult> AcquireForUserAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+        {
+            NetworkCredential user = _options.User!;
+            if (_public == null)
+            {
+                _public = PublicClientApplicationBuilder.Create(_options.ClientId.ToString())
+                    .WithAuthority(_options.Authority.ToString())
+                    .WithInstanceDiscovery(_options.UseInstanceDiscovery)
+                    .WithClientName("G5Mail")
+                    .WithClientVersion(typeof(EntraTokenProvider).Assembly.GetName().Version?.ToString() ?? "0")
+                    .Build();
+            }
+
+            if (!_warnedRopc)
+            {
+                _warnedRopc = true;
+                _log.Warning(EntraErrors.RopcWarning(user.UserName));
+            }
+
+            // ROPC never looks in the cache (MSAL documents this): ask the cache first, renewing with the refresh token
+            // when the access token is about to expire, and sign in with the password only when that is not possible.
+            IEnumerable<IAccount> accounts = await _public.GetAccountsAsync().ConfigureAwait(false);
+            IAccount? account = accounts.FirstOrDefault(a => string.Equals(a.Username, user.UserName, StringComparison.OrdinalIgnoreCase));
+            if (account != null)
+            {
+                try
+                {
+                    return await _public.AcquireTokenSilent(scopes, account).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (MsalUiRequiredException)
+                {
+                    // The refresh token no longer works: sign in again below.
+                }
+            }
+
+#pragma warning disable CS0618 // ROPC is [Obsolete] in MSAL because Microsoft discourages it; the UsernamePassword flow exists for tenants that still allow it.
+            return await _public.AcquireTokenByUsernamePassword(scopes, user.UserName, user.Password).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+#pragma warning restore CS0618
+        }
+    }
+
+    /// <summary>XOAUTH2 for the SMTP transport: the SASL user and an Exchange Online token from the pipeline's provider.</summary>
+    public sealed class ExchangeSmtpTokenSource : ISmtpTokenSource
+    {
+        private readonly IAccessTokenSource _tokens;
+
+        public ExchangeSmtpTokenSource(IAccessTokenSource tokens, ExchangeOnlineOptions options)
+        {
+            _tokens = tokens ?? throw new ArgumentNullException(nameof(tokens));
+            // App-only: the mailbox to send as. ROPC: the signed-in user, whom the token is for (Exchange compares them).
+            UserName = (options.IsAppOnly ? options.From : options.UserName) ?? string.Empty;
+            SignInAdvice = Advice(options, UserName);
+        }
+
+        public string UserName { get; }
+
+        public string SignInAdvice { get; }
+
+        public async Task<string> GetAccessTokenAsync(CancellationToken cancellationToken)
+        {
+            AccessToken token = await _tokens.GetTokenAsync(TokenAudience.ExchangeSmtp, cancellationToken).ConfigureAwait(false);
+            return token.Value;
+        }
+
+        /// <summary>
+        /// The prerequisites of "Authenticate an IMAP, POP or SMTP connection using OAuth" (learn.microsoft.com/exchange/
+        /// client-developer/legacy-protocols/how-to-authenticate-an-imap-pop-smtp-application-by-using-oauth) and "Enable or
+        /// disable authenticated client SMTP submission (SMTP AUTH) in Exchange Online" (learn.microsoft.com/exchange/
+        /// clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission).
+        /// </summary>
+        internal static string Advice(ExchangeOnlineOptions options, string mailbox)
+        {
+            string smtpAuth = $"SMTP AUTH must be enabled for the mailbox (Set-CASMailbox -Identity {mailbox} -SmtpClientAuthenticationDisabled $false) " +
+                              "and not be turned off for the whole organisation (Set-TransportConfig -SmtpClientAuthenticationDisabled).";
+            if (options.IsAppOnly)
+            {
+                return $"For the ClientSecret flow check: the application permission SMTP.SendAsApp (Office 365 Exchange Online) with admin " +
+                       $"consent; the app's service principal registered in Exchange Online (New-ServicePrincipal -AppId {options.ClientId} -ObjectId " +
+                       $"<object id of the Enterprise application>); its permission on the mailbox (Add-MailboxPermission -Identity {mailbox} -User " +
+                       $"<that service principal> -AccessRights FullAccess); and {smtpAuth} See the README.";
+            }
+
+            return $"For the UsernamePassword flow check: the delegated permission SMTP.Send (Office 365 Exchange Online) consented for the app, " +
+                   $"the password of '{mailbox}', and {smtpAuth} See the README.";
+        }
+    }
+}

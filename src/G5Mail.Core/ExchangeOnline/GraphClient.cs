@@ -1,0 +1,179 @@
+using System;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Transport;
+
+namespace G5Mail.Core.ExchangeOnline
+{
+    /// <summary>One answer from Graph (success only: failures are thrown as G5MailException).</summary>
+    public sealed class GraphResponse
+    {
+        public GraphResponse(int status, byte[] body, HttpResponseHeaders headers)
+        {
+            Status = status;
+            Body = body;
+            Headers = headers;
+        }
+
+        public int Status { get; }
+        public byte[] Body { get; }
+        public HttpResponseHeaders Headers { get; }
+    }
+
+    /// <summary>
+    /// Microsoft Graph over HTTPS: one HttpClient per pipeline, the pipeline's token on each call, retries on 429/503/504
+    /// (<see cref="GraphRetryPolicy"/>), and every failure mapped to a G5MailException. Request bodies come from a factory
+    /// so a retry sends them again; they are always small (under Graph's 4 MB limit). Certificates are validated by the
+    /// system: SkipCertificateCheck and CertificateThumbprint are for the user's own mail server, not for Microsoft's.
+    /// </summary>
+    public sealed class GraphClient : IDisposable
+    {
+        private readonly ExchangeOnlineOptions _options;
+        private readonly IAccessTokenSource _tokens;
+        private readonly IRunLog _log;
+        private readonly HttpClient _http;
+
+        public GraphClient(ExchangeOnlineOptions options, IAccessTokenSource tokens, IRunLog log, GraphRetryPolicy? retry = null,
+            HttpMessageHandler? handler = null)
+        {
+            _options = options;
+            _tokens = tokens;
+            _log = log ?? NullRunLog.Instance;
+            Retry = retry ?? GraphRetryPolicy.Default;
+            _http = handler == null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
+            // Long enough for a 3.75 MB range on a slow line; the per-call cancellation still stops it at once on Ctrl+C.
+            _http.Timeout = TimeSpan.FromMinutes(5);
+            _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("G5Mail", typeof(GraphClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
+        }
+
+        public GraphRetryPolicy Retry { get; }
+
+        /// <summary>The claims of the last token used, to explain a 401/403.</summary>
+        public AccessTokenClaims? LastTokenClaims { get; private set; }
+
+        /// <summary>https://graph.microsoft.com/v1.0/{relative}.</summary>
+        public Uri ApiUri(string relative) => new Uri(_options.GraphResource + "/v1.0/" + relative);
+
+        /// <summary>A Graph API call with the pipeline's token.</summary>
+        public Task<GraphResponse> SendAsync(HttpMethod method, string relative, Func<HttpContent?> content, GraphOperation operation,
+            CancellationToken cancellationToken)
+        {
+            return SendAsync(method, ApiUri(relative), content, operation, authenticated: true, cancellationToken);
+        }
+
+        /// <summary>
+        /// A PUT to an upload session's URL, which is pre-authenticated: "Do not specify an Authorization request header"
+        /// (learn.microsoft.com/graph/outlook-large-attachments).
+        /// </summary>
+        public Task<GraphResponse> UploadAsync(Uri uploadUrl, Func<HttpContent> content, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            return SendAsync(HttpMethod.Put, uploadUrl, content, operation, authenticated: false, cancellationToken);
+        }
+
+        /// <summary>One GET with the pipeline's token that returns any answer (no retry, no error mapping): for Test-G5MailServer.</summary>
+        public async Task<GraphResponse> GetAnyAsync(string relative, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            AccessToken token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
+            LastTokenClaims = token.Claims;
+            using (var request = new HttpRequestMessage(HttpMethod.Get, ApiUri(relative)))
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
+                using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
+                {
+                    byte[] body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    return new GraphResponse((int)response.StatusCode, body, response.Headers);
+                }
+            }
+        }
+
+        private async Task<GraphResponse> SendAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation, bool authenticated,
+            CancellationToken cancellationToken)
+        {
+            TimeSpan waited = TimeSpan.Zero;
+            for (int attempt = 1; ; attempt++)
+            {
+                int status;
+                byte[] body;
+                HttpResponseHeaders headers;
+                using (var request = new HttpRequestMessage(method, uri) { Content = content() })
+                {
+                    if (authenticated)
+                    {
+                        AccessToken token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
+                        LastTokenClaims = token.Claims;
+                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                    }
+
+                    // Graph echoes it in errors; quoting it lets Microsoft support find the call.
+                    request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
+                    using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
+                    {
+                        status = (int)response.StatusCode;
+                        body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                        headers = response.Headers;
+                        if (response.IsSuccessStatusCode)
+                        {
+                            return new GraphResponse(status, body, headers);
+                        }
+                    }
+                }
+
+                TimeSpan? retryAfter = GraphRetryPolicy.ParseRetryAfter(headers.RetryAfter, DateTimeOffset.UtcNow);
+                TimeSpan? wait = Retry.NextWait(attempt, status, retryAfter, waited);
+                (string? code, string? message) = GraphErrors.ReadError(body);
+                if (wait == null)
+                {
+                    throw GraphErrors.Map(status, code, message, operation, _options, authenticated ? LastTokenClaims : null, attempt, retryAfter);
+                }
+
+                _log.Verbose($"Microsoft Graph answered {status}{(code != null ? " " + code : string.Empty)} to '{operation.Description}'; " +
+                             $"trying again in {wait.Value.TotalSeconds:0.#} s (try {attempt + 1} of {Retry.MaxAttempts}).");
+                await Retry.Delay(wait.Value, cancellationToken).ConfigureAwait(false);
+                waited += wait.Value;
+            }
+        }
+
+        private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            string host = request.RequestUri?.Host ?? _options.GraphEndpoint.Host;
+            try
+            {
+                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (OperationCanceledException ex)
+            {
+                throw new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                    $"Microsoft Graph ({host}) did not answer in time to '{operation.Description}'. Check the network and try again.", host, ex);
+            }
+            catch (HttpRequestException ex)
+            {
+                Exception inner = ex;
+                while (inner.InnerException != null)
+                {
+                    inner = inner.InnerException;
+                }
+
+                if (inner is AuthenticationException || inner.Message.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0)
+                {
+                    throw new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                        $"The TLS certificate of {host} is not trusted by this computer ({inner.Message}). Microsoft Graph's certificate is " +
+                        "checked against the system's trusted roots; a proxy that inspects TLS needs its CA installed.", host, ex);
+                }
+
+                throw new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                    $"Microsoft Graph could not be reached at {host} ({inner.Message}). Check the network, proxy and firewall (HTTPS to " +
+                    $"{host} must be allowed) and GraphEndpoint.", host, ex);
+            }
+        }
+
+        public void Dispose() => _http.Dispose();
+    }
+}

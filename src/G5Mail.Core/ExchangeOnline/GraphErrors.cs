@@ -1,0 +1,142 @@
+using System;
+using System.Globalization;
+using System.Text.Json;
+
+namespace G5Mail.Core.ExchangeOnline
+{
+    /// <summary>What a Graph call is, for error messages: what it does and which permission it needs.</summary>
+    public sealed class GraphOperation
+    {
+        public GraphOperation(string description, string permission)
+        {
+            Description = description;
+            Permission = permission;
+        }
+
+        /// <summary>e.g. "send the message (sendMail)".</summary>
+        public string Description { get; }
+
+        public string Permission { get; }
+    }
+
+    /// <summary>
+    /// Graph's answers as G5Mail errors. The error body is { "error": { "code", "message" } } ("Microsoft Graph error
+    /// responses and resource types", learn.microsoft.com/graph/errors). Graph does not say which permission is missing:
+    /// 401 InvalidAuthenticationToken comes when the token carries no permission for Graph at all, 403 (ErrorAccessDenied for
+    /// mail, Authorization_RequestDenied for directory objects) when one is missing; G5Mail names the permission the call
+    /// needs, and says whether the token carried it (then an Exchange application access policy limits the app).
+    /// </summary>
+    public static class GraphErrors
+    {
+        /// <summary>The code and message of a Graph error body; nulls when the body is not one.</summary>
+        public static (string? Code, string? Message) ReadError(byte[]? body)
+        {
+            if (body == null || body.Length == 0)
+            {
+                return (null, null);
+            }
+
+            try
+            {
+                using (JsonDocument document = JsonDocument.Parse(body))
+                {
+                    if (document.RootElement.ValueKind == JsonValueKind.Object &&
+                        document.RootElement.TryGetProperty("error", out JsonElement error) && error.ValueKind == JsonValueKind.Object)
+                    {
+                        string? code = error.TryGetProperty("code", out JsonElement c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null;
+                        string? message = error.TryGetProperty("message", out JsonElement m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+                        return (code, message);
+                    }
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
+            return (null, null);
+        }
+
+        /// <param name="attempts">How many times the call was tried (more than 1 after transient answers).</param>
+        /// <param name="retryAfter">The last Retry-After, when Graph sent one.</param>
+        public static G5MailException Map(int status, string? code, string? message, GraphOperation operation, ExchangeOnlineOptions options,
+            AccessTokenClaims? claims, int attempts = 1, TimeSpan? retryAfter = null)
+        {
+            string graph = options.GraphEndpoint.Host;
+            string said = $"{status}{(code != null ? " " + code : string.Empty)}{(string.IsNullOrWhiteSpace(message) ? string.Empty : ": " + OneLine(message!))}";
+            bool appOnly = options.IsAppOnly;
+            string permission = GraphPermissions.Describe(operation.Permission, appOnly);
+
+            if (status == 401)
+            {
+                bool none = claims != null && claims.Permissions.Count == 0;
+                return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                    $"Microsoft Graph ({graph}) did not accept the token to {operation.Description} ({said}). " +
+                    (none ? "The token carries no Microsoft Graph permission at all. " : string.Empty) +
+                    $"The app needs {permission}. {GraphPermissions.HowToGrant(operation.Permission, appOnly)}",
+                    operation.Permission);
+            }
+
+            if (status == 403 && string.Equals(code, "ErrorSendAsDenied", StringComparison.OrdinalIgnoreCase))
+            {
+                return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                    $"Exchange Online does not let '{options.UserName ?? options.ClientId.ToString()}' send as '{options.From}' ({said}). " +
+                    "Set From to the signed-in user's own address, or have an Exchange administrator grant Send As on that mailbox " +
+                    "(Add-RecipientPermission -Identity <From> -Trustee <user> -AccessRights SendAs).", "From");
+            }
+
+            if (status == 403)
+            {
+                bool carried = claims != null && GraphPermissions.IsGranted(operation.Permission, claims.Permissions);
+                string reason = carried
+                    ? $"The token carries {operation.Permission}, so an Exchange Online application access policy or RBAC for Applications " +
+                      $"probably keeps the app from the mailbox '{options.From}': have the Exchange administrator include it " +
+                      "(Get-ApplicationAccessPolicy / Test-ApplicationAccessPolicy)."
+                    : $"The app needs {permission}. {GraphPermissions.HowToGrant(operation.Permission, appOnly)}";
+                return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                    $"Microsoft Graph ({graph}) refused to {operation.Description} ({said}). {reason}", operation.Permission);
+            }
+
+            bool mail = operation.Permission == GraphPermissions.MailSend || operation.Permission == GraphPermissions.MailReadWrite;
+            if (status == 404 && !mail)
+            {
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.ObjectNotFound,
+                    $"Microsoft Graph ({graph}) found nothing to {operation.Description} ({said}).", operation.Description);
+            }
+
+            if (status == 404 && (code == null || code.IndexOf("User", StringComparison.OrdinalIgnoreCase) >= 0 ||
+                                  code.IndexOf("Mailbox", StringComparison.OrdinalIgnoreCase) >= 0 || code == "ResourceNotFound"))
+            {
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.ObjectNotFound,
+                    $"Microsoft Graph found no Exchange Online mailbox '{options.From ?? options.UserName}' to {operation.Description} ({said}). " +
+                    "Check From (Set-G5MailSetting -From sender@example.com): it must be a mailbox of the tenant with an Exchange Online licence.", "From");
+            }
+
+            if (status == 413 || (code != null && code.IndexOf("SizeLimit", StringComparison.OrdinalIgnoreCase) >= 0) ||
+                string.Equals(code, "RequestEntityTooLarge", StringComparison.OrdinalIgnoreCase))
+            {
+                return new G5MailException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
+                    $"Microsoft Graph refused the size of the request to {operation.Description} ({said}). Lower MaxAttachmentSizeMB so " +
+                    "Combine splits into smaller messages.", operation.Description);
+            }
+
+            if (status == 400 && string.Equals(code, "ErrorInvalidRecipients", StringComparison.OrdinalIgnoreCase))
+            {
+                return new G5MailException(ErrorIds.InvalidAddress, ErrorKind.InvalidArgument,
+                    $"Exchange Online refused a recipient ({said}). Check the To, Cc and Bcc addresses.", operation.Description);
+            }
+
+            if (GraphRetryPolicy.IsTransient(status))
+            {
+                string wait = retryAfter.HasValue ? $" It asked to wait {Math.Ceiling(retryAfter.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s." : string.Empty;
+                return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
+                    $"Microsoft Graph ({graph}) is busy or unavailable: it answered {said} to '{operation.Description}' " +
+                    $"{attempts} time{(attempts == 1 ? string.Empty : "s")}.{wait} Try again later.", operation.Description);
+            }
+
+            return new G5MailException(ErrorIds.SendFailed, ErrorKind.InvalidOperation,
+                $"Microsoft Graph ({graph}) refused to {operation.Description}: {said}.", operation.Description);
+        }
+
+        private static string OneLine(string text) => string.Join(" ", text.Split(new[] { '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries)).Trim();
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+using System.Management.Automation;
+using System.Threading.Tasks;
+using G5Mail.Core;
+using G5Mail.Core.ExchangeOnline;
+using G5Mail.Core.Settings;
+
+namespace G5Mail.Commands
+{
+    /// <summary>
+    /// <para type="synopsis">Shows when the client secrets of the Exchange Online app expire, and warns before the configured one does.</para>
+    /// </summary>
+    [Cmdlet(VerbsCommon.Get, "G5SecretExpiry")]
+    [OutputType(typeof(SecretExpiry))]
+    public sealed class GetG5SecretExpiryCommand : G5MailCmdlet
+    {
+        /// <summary>A secret that expires within this many days is ExpiringSoon (and warned about when it is the configured one).</summary>
+        [Parameter(Position = 0)]
+        [ValidateRange(0, 3650)]
+        public int WarningDays { get; set; } = 30;
+
+        protected override void EndProcessing()
+        {
+            SettingsView view = LoadEffectiveSettingsView();
+            ExchangeOnlineOptions options;
+            try
+            {
+                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: AuthenticationFlow.ClientSecret);
+            }
+            catch (G5MailException ex) when (Equals(ex.Target, "ClientSecret"))
+            {
+                ThrowTerminating(new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
+                    "Get-G5SecretExpiry signs in as the app with its client secret, and no ClientSecret is set. Store the secret's Value with " +
+                    "Set-G5MailSetting -Scope System -ClientSecret (Read-Host -AsSecureString). (The UsernamePassword flow uses no secret, so nothing of it expires.)",
+                    "ClientSecret", ex));
+                return;
+            }
+            catch (G5MailException ex)
+            {
+                ThrowTerminating(ex);
+                return;
+            }
+
+            var log = new PipelineLog();
+            SecretExpiryReport report;
+            try
+            {
+                using (var graph = new GraphClient(options, new EntraTokenProvider(options, log), log))
+                {
+                    // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
+                    report = Task.Run(() => new SecretExpiryChecker(options, graph).CheckAsync(WarningDays, view.Settings.ClientSecretExpiresOn, CancellationToken))
+                        .GetAwaiter().GetResult();
+                }
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (G5MailException ex)
+            {
+                log.Flush(this);
+                ThrowTerminating(ex);
+                return;
+            }
+
+            log.Flush(this);
+            foreach (string warning in report.Warnings)
+            {
+                WriteWarning(warning);
+            }
+
+            foreach (SecretExpiryInfo secret in report.Secrets)
+            {
+                WriteObject(SecretExpiry.From(secret));
+            }
+        }
+    }
+}

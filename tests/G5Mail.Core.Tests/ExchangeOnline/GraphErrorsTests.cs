@@ -1,0 +1,137 @@
+using System;
+using System.Text;
+using G5Mail.Core.ExchangeOnline;
+using G5Mail.Core.Settings;
+using Xunit;
+
+namespace G5Mail.Core.Tests.ExchangeOnline
+{
+    public sealed class GraphErrorsTests
+    {
+        private static readonly GraphOperation SendMail = new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend);
+        private static readonly GraphOperation Upload = new GraphOperation("upload 'big.pdf'", GraphPermissions.MailReadWrite);
+
+        [Fact]
+        public void Reads_code_and_message_of_a_Graph_error_body()
+        {
+            byte[] body = Encoding.UTF8.GetBytes("{\"error\":{\"code\":\"ErrorAccessDenied\",\"message\":\"Access is denied.\",\"innerError\":{}}}");
+            Assert.Equal(("ErrorAccessDenied", "Access is denied."), GraphErrors.ReadError(body));
+            Assert.Equal((null, null), GraphErrors.ReadError(Encoding.UTF8.GetBytes("<html>")));
+            Assert.Equal((null, null), GraphErrors.ReadError(Array.Empty<byte>()));
+        }
+
+        [Fact]
+        public void Unauthorized_without_any_graph_permission_names_the_application_permission_the_call_needs()
+        {
+            G5MailException error = GraphErrors.Map(401, "InvalidAuthenticationToken", "Either scp or roles claim need to be present in the token.",
+                SendMail, ExoTestData.Options(), ExoTestData.AppClaims());
+
+            Assert.Equal(ErrorIds.PermissionDenied, error.ErrorId);
+            Assert.Equal(ErrorKind.PermissionDenied, error.Kind);
+            Assert.Equal("Mail.Send", error.Target);
+            Assert.Contains("application permission Mail.Send", error.Message);
+            Assert.Contains("no Microsoft Graph permission at all", error.Message);
+            Assert.Contains("Grant admin consent", error.Message);
+        }
+
+        [Fact]
+        public void Forbidden_for_the_upload_path_names_Mail_ReadWrite()
+        {
+            G5MailException error = GraphErrors.Map(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.",
+                Upload, ExoTestData.Options(), ExoTestData.AppClaims("Mail.Send"));
+
+            Assert.Equal(ErrorIds.PermissionDenied, error.ErrorId);
+            Assert.Equal("Mail.ReadWrite", error.Target);
+            Assert.Contains("application permission Mail.ReadWrite", error.Message);
+        }
+
+        [Fact]
+        public void Forbidden_for_a_delegated_token_names_the_delegated_permission()
+        {
+            G5MailException error = GraphErrors.Map(403, "ErrorAccessDenied", null, SendMail,
+                ExoTestData.Options(AuthenticationFlow.UsernamePassword), ExoTestData.UserClaims("Mail.ReadWrite"));
+
+            Assert.Contains("delegated Microsoft Graph permission Mail.Send", error.Message);
+            Assert.Contains("Delegated permissions", error.Message);
+        }
+
+        [Fact]
+        public void Forbidden_although_the_token_has_the_permission_points_at_an_application_access_policy()
+        {
+            G5MailException error = GraphErrors.Map(403, "ErrorAccessDenied", null, SendMail, ExoTestData.Options(), ExoTestData.AppClaims("Mail.Send"));
+
+            Assert.Equal(ErrorIds.PermissionDenied, error.ErrorId);
+            Assert.Contains("application access policy", error.Message);
+            Assert.Contains("order@contoso.com", error.Message);
+        }
+
+        [Fact]
+        public void Send_as_denied_is_about_From()
+        {
+            G5MailException error = GraphErrors.Map(403, "ErrorSendAsDenied", "no right to send as", SendMail,
+                ExoTestData.Options(AuthenticationFlow.UsernamePassword), ExoTestData.UserClaims("Mail.Send"));
+
+            Assert.Equal(ErrorIds.PermissionDenied, error.ErrorId);
+            Assert.Equal("From", error.Target);
+            Assert.Contains("Add-RecipientPermission", error.Message);
+        }
+
+        [Fact]
+        public void An_unknown_mailbox_is_SendFailed_pointing_at_From()
+        {
+            G5MailException error = GraphErrors.Map(404, "ErrorInvalidUser", "The requested user 'x' is invalid.", SendMail, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorIds.SendFailed, error.ErrorId);
+            Assert.Equal(ErrorKind.ObjectNotFound, error.Kind);
+            Assert.Equal("From", error.Target);
+        }
+
+        [Fact]
+        public void Not_found_outside_mail_calls_is_not_about_the_mailbox()
+        {
+            var read = new GraphOperation("read the app's client secrets", GraphPermissions.ApplicationReadAll);
+            G5MailException error = GraphErrors.Map(404, "Request_ResourceNotFound", "Resource does not exist.", read, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorKind.ObjectNotFound, error.Kind);
+            Assert.DoesNotContain("mailbox", error.Message);
+        }
+
+        [Theory]
+        [InlineData(413, "RequestEntityTooLarge")]
+        [InlineData(413, null)]
+        [InlineData(400, "ErrorAttachmentSizeLimitExceeded")]
+        public void Size_refusals_are_MessageTooLarge(int status, string? code)
+        {
+            Assert.Equal(ErrorIds.MessageTooLarge, GraphErrors.Map(status, code, "too big", SendMail, ExoTestData.Options(), null).ErrorId);
+        }
+
+        [Fact]
+        public void A_refused_recipient_is_InvalidAddress()
+        {
+            Assert.Equal(ErrorIds.InvalidAddress,
+                GraphErrors.Map(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.", SendMail, ExoTestData.Options(), null).ErrorId);
+        }
+
+        [Fact]
+        public void Throttling_that_outlasts_the_retries_says_how_often_and_how_long_Graph_asked_to_wait()
+        {
+            G5MailException error = GraphErrors.Map(429, "TooManyRequests", "Too many requests.", SendMail, ExoTestData.Options(), null,
+                attempts: 3, retryAfter: TimeSpan.FromSeconds(120));
+
+            Assert.Equal(ErrorIds.SendFailed, error.ErrorId);
+            Assert.Equal(ErrorKind.ResourceUnavailable, error.Kind);
+            Assert.Contains("3 times", error.Message);
+            Assert.Contains("120 s", error.Message);
+        }
+
+        [Fact]
+        public void Anything_else_is_SendFailed_with_Graphs_words()
+        {
+            G5MailException error = GraphErrors.Map(400, "ErrorInvalidParameter", "The value of the parameter 'Message' is empty.", SendMail, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorIds.SendFailed, error.ErrorId);
+            Assert.Contains("ErrorInvalidParameter", error.Message);
+            Assert.Contains("'Message' is empty", error.Message);
+        }
+    }
+}
