@@ -233,21 +233,48 @@ Describe 'Exchange Online through Microsoft Graph' {
         (Get-Delivered $Smtp).Count | Should -Be 0
     }
 
-    It 'waits as Retry-After says when Graph answers 429, then sends' {
+    It 'Graph 429 with Retry-After and 503 then success: waits as asked, then backs off, and sends once' {
         Use-Exo -Server $Server -Config $Config
         Set-G5TestServerFault -Server $Server -Path sendMail -Status 429 -RetryAfterSeconds 1 -Count 1 | Out-Null
+        Set-G5TestServerFault -Server $Server -Path sendMail -Status 503 -NoRetryAfter -Count 1 | Out-Null
         $watch = [Diagnostics.Stopwatch]::StartNew()
-        $output = Send-G5Document -Path $Pdf -To 'kund@example.se' -Verbose 4>&1
+        $output = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryDelaySeconds 0.2 -Verbose 4>&1
         $watch.Stop()
 
         $result = $output | Where-Object { $_ -is [G5Mail.SendResult] }
         $result.Status | Should -Be 'Sent'
-        ($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n" | Should -Match 'answered 429 TooManyRequests .* trying again in 1 s'
+        $retries = @(($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message | Where-Object { $_ -match ': retry \d of 3 in ' })
+        $retries.Count | Should -Be 2
+        $retries[0] | Should -Match '\): retry 1 of 3 in 1\.0 s \(the server asked for 1\.0 s\) after HTTP 429 TooManyRequests\.$'
+        # Full jitter below the 2 x 0.2 s ceiling of the second retry.
+        $retries[1] | Should -Match '\): retry 2 of 3 in 0\.[0-4] s after HTTP 503 serviceNotAvailable\.$'
         $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1
         $stats = Get-G5TestServerStats -Server $Server
-        $stats.faultsInjected | Should -Be 1
-        Get-Route $stats 'sendMail' | Should -Be 2
+        $stats.faultsInjected | Should -Be 2
+        Get-Route $stats 'sendMail' | Should -Be 3
         (Get-Delivered $Smtp).Count | Should -Be 1
+    }
+
+    It 'fails a message once Graph stays throttled through the retries, saying how often it tried' {
+        Use-Exo -Server $Server -Config $Config
+        Set-G5TestServerFault -Server $Server -Path sendMail -Status 503 -NoRetryAfter -Count 3 | Out-Null
+        $result = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryCount 2 -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+
+        $result.Status | Should -Be 'Failed'
+        $result.ErrorId | Should -Be 'SendFailed'
+        $result.Error | Should -Match 'tried 3 times'
+        Get-Route (Get-G5TestServerStats -Server $Server) 'sendMail' | Should -Be 3
+        (Get-Delivered $Smtp).Count | Should -Be 0
+    }
+
+    It 'reports a 504 to sendMail as Uncertain and does not send it again' {
+        Use-Exo -Server $Server -Config $Config
+        Set-G5TestServerFault -Server $Server -Path sendMail -Status 504 -NoRetryAfter -Count 1 | Out-Null
+        $result = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+
+        $result.Status | Should -Be 'Uncertain'
+        $result.ErrorId | Should -Be 'DeliveryUncertain'
+        Get-Route (Get-G5TestServerStats -Server $Server) 'sendMail' | Should -Be 1
     }
 
     It '<Case> fails with TokenAcquisitionFailed and <Code>' -ForEach @(

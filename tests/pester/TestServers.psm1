@@ -397,6 +397,8 @@ function Set-G5TestServerFault {
         [Parameter(ParameterSetName = 'Set')] [ValidateRange(-1, 1000)] [int] $Count = 1,
         [Parameter(ParameterSetName = 'Set')] [string] $Method,
         [Parameter(ParameterSetName = 'Set')] [int] $DelayMilliseconds = 0,
+        # Answer without a Retry-After header (the client then backs off on its own).
+        [Parameter(ParameterSetName = 'Set')] [switch] $NoRetryAfter,
         [Parameter(Mandatory, ParameterSetName = 'Clear')] [switch] $Clear
     )
     if ($Clear) {
@@ -405,6 +407,7 @@ function Set-G5TestServerFault {
     }
     $fault = [ordered]@{ path = $Path; status = $Status; retryAfterSeconds = $RetryAfterSeconds; count = $Count; delayMilliseconds = $DelayMilliseconds }
     if ($Method) { $fault.method = $Method }
+    if ($NoRetryAfter) { $fault.Remove('retryAfterSeconds') }
     Invoke-Control -Server $Server -Method Post -Path '/_test/faults' -Body $fault
 }
 

@@ -30,27 +30,33 @@ namespace G5Mail.Core.Delivery
         /// <summary>Attempts made by the last <see cref="SendAsync"/> (1 when the first succeeded or failed for good).</summary>
         public int LastAttempts { get; private set; }
 
-        public async Task<TransportReceipt> SendAsync(IMessageTransport transport, OutgoingMessage message, CancellationToken cancellationToken)
+        public Task<TransportReceipt> SendAsync(IMessageTransport transport, OutgoingMessage message, CancellationToken cancellationToken) =>
+            RunAsync($"Message {message.MessageId} ({string.Join(", ", message.DocumentIds)})", token => transport.SendAsync(message, token), cancellationToken);
+
+        /// <summary>
+        /// Runs <paramref name="attempt"/> until it succeeds, fails for good, or the policy's retries are used up.
+        /// <paramref name="subject"/> names what is tried in the log ("Message &lt;id&gt; (1001)").
+        /// </summary>
+        public async Task<T> RunAsync<T>(string subject, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
         {
             var watch = Stopwatch.StartNew();
-            for (int attempt = 1; ; attempt++)
+            for (int number = 1; ; number++)
             {
-                LastAttempts = attempt;
+                LastAttempts = number;
                 try
                 {
-                    return await transport.SendAsync(message, cancellationToken).ConfigureAwait(false);
+                    return await attempt(cancellationToken).ConfigureAwait(false);
                 }
                 catch (G5MailException ex) when (ex.Failure == FailureClass.Transient)
                 {
-                    TimeSpan? delay = _policy.DelayBefore(attempt, ex.RetryAfter);
+                    TimeSpan? delay = _policy.DelayBefore(number, ex.RetryAfter);
                     if (delay == null)
                     {
-                        throw GaveUp(ex, attempt, watch.Elapsed);
+                        throw GaveUp(ex, number, watch.Elapsed);
                     }
 
                     string asked = ex.RetryAfter.HasValue ? " (the server asked for " + Seconds(ex.RetryAfter.Value) + " s)" : string.Empty;
-                    _log.Verbose($"{Describe(message)}: retry {attempt} of {_policy.RetryCount} in {Seconds(delay.Value)} s{asked} after " +
-                                 $"{ex.Cause ?? ex.ErrorId}.");
+                    _log.Verbose($"{subject}: retry {number} of {_policy.RetryCount} in {Seconds(delay.Value)} s{asked} after {ex.Cause ?? ex.ErrorId}.");
                     await _policy.WaitAsync(delay.Value, cancellationToken).ConfigureAwait(false);
                 }
             }
@@ -73,9 +79,6 @@ namespace G5Mail.Core.Delivery
                 Cause = last.Cause,
             };
         }
-
-        private static string Describe(OutgoingMessage message) =>
-            $"Message {message.MessageId} ({string.Join(", ", message.DocumentIds)})";
 
         private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture);
     }

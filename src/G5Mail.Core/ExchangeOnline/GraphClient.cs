@@ -1,6 +1,7 @@
 using System;
 using System.Net.Http;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
@@ -24,9 +25,12 @@ namespace G5Mail.Core.ExchangeOnline
     }
 
     /// <summary>
-    /// Microsoft Graph over HTTPS: one HttpClient per pipeline, the pipeline's token on each call, retries on 429/503/504
-    /// (<see cref="GraphRetryPolicy"/>), and every failure mapped to a G5MailException. Request bodies come from a factory
-    /// so a retry sends them again; they are always small (under Graph's 4 MB limit). Certificates are validated by the
+    /// Microsoft Graph over HTTPS: one HttpClient per pipeline, the pipeline's token on each call, and every failure mapped
+    /// to a G5MailException with its <see cref="FailureClass"/> (429/503/504 and connections lost before the request went
+    /// out are transient). Sending makes one attempt per call: the engine's <see cref="Delivery.DeliveryRetry"/> retries the
+    /// whole message, as for every transport. Other callers (Get-G5SecretExpiry) may give a <see cref="RetryPolicy"/> for
+    /// per-call retries. Request bodies come from a factory so a retry sends them again; they are always small (under
+    /// Graph's 4 MB limit). Certificates are validated by the
     /// system: SkipCertificateCheck and CertificateThumbprint are for the user's own mail server, not for Microsoft's.
     /// </summary>
     public sealed class GraphClient : IDisposable
@@ -36,20 +40,21 @@ namespace G5Mail.Core.ExchangeOnline
         private readonly IRunLog _log;
         private readonly HttpClient _http;
 
-        public GraphClient(ExchangeOnlineOptions options, IAccessTokenSource tokens, IRunLog log, GraphRetryPolicy? retry = null,
+        /// <param name="retry">Per-call retries; none by default (sending is retried a whole message at a time).</param>
+        public GraphClient(ExchangeOnlineOptions options, IAccessTokenSource tokens, IRunLog log, RetryPolicy? retry = null,
             HttpMessageHandler? handler = null)
         {
             _options = options;
             _tokens = tokens;
             _log = log ?? NullRunLog.Instance;
-            Retry = retry ?? GraphRetryPolicy.Default;
+            Retry = retry ?? RetryPolicy.None;
             _http = handler == null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
             // Long enough for a 3.75 MB range on a slow line; the per-call cancellation still stops it at once on Ctrl+C.
             _http.Timeout = TimeSpan.FromMinutes(5);
             _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("G5Mail", typeof(GraphClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         }
 
-        public GraphRetryPolicy Retry { get; }
+        public RetryPolicy Retry { get; }
 
         /// <summary>The claims of the last token used, to explain a 401/403.</summary>
         public AccessTokenClaims? LastTokenClaims { get; private set; }
@@ -90,51 +95,51 @@ namespace G5Mail.Core.ExchangeOnline
             }
         }
 
-        private async Task<GraphResponse> SendAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation, bool authenticated,
+        private Task<GraphResponse> SendAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation, bool authenticated,
             CancellationToken cancellationToken)
         {
-            TimeSpan waited = TimeSpan.Zero;
-            for (int attempt = 1; ; attempt++)
+            if (Retry.RetryCount == 0)
             {
-                int status;
-                byte[] body;
-                HttpResponseHeaders headers;
-                using (var request = new HttpRequestMessage(method, uri) { Content = content() })
-                {
-                    if (authenticated)
-                    {
-                        AccessToken token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
-                        LastTokenClaims = token.Claims;
-                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-                    }
-
-                    // Graph echoes it in errors; quoting it lets Microsoft support find the call.
-                    request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
-                    using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
-                    {
-                        status = (int)response.StatusCode;
-                        body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                        headers = response.Headers;
-                        if (response.IsSuccessStatusCode)
-                        {
-                            return new GraphResponse(status, body, headers);
-                        }
-                    }
-                }
-
-                TimeSpan? retryAfter = GraphRetryPolicy.ParseRetryAfter(headers.RetryAfter, DateTimeOffset.UtcNow);
-                TimeSpan? wait = Retry.NextWait(attempt, status, retryAfter, waited);
-                (string? code, string? message) = GraphErrors.ReadError(body);
-                if (wait == null)
-                {
-                    throw GraphErrors.Map(status, code, message, operation, _options, authenticated ? LastTokenClaims : null, attempt, retryAfter);
-                }
-
-                _log.Verbose($"Microsoft Graph answered {status}{(code != null ? " " + code : string.Empty)} to '{operation.Description}'; " +
-                             $"trying again in {wait.Value.TotalSeconds:0.#} s (try {attempt + 1} of {Retry.MaxAttempts}).");
-                await Retry.Delay(wait.Value, cancellationToken).ConfigureAwait(false);
-                waited += wait.Value;
+                return SendOnceAsync(method, uri, content, operation, authenticated, cancellationToken);
             }
+
+            return new Delivery.DeliveryRetry(Retry, _log).RunAsync($"Microsoft Graph '{operation.Description}'",
+                token => SendOnceAsync(method, uri, content, operation, authenticated, token), cancellationToken);
+        }
+
+        private async Task<GraphResponse> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation,
+            bool authenticated, CancellationToken cancellationToken)
+        {
+            int status;
+            byte[] body;
+            HttpResponseHeaders headers;
+            HttpContent? inner = content();
+            using (var request = new HttpRequestMessage(method, uri) { Content = inner == null ? null : new WrittenContent(inner) })
+            {
+                if (authenticated)
+                {
+                    AccessToken token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
+                    LastTokenClaims = token.Claims;
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                }
+
+                // Graph echoes it in errors; quoting it lets Microsoft support find the call.
+                request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
+                using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
+                {
+                    status = (int)response.StatusCode;
+                    body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                    headers = response.Headers;
+                    if (response.IsSuccessStatusCode)
+                    {
+                        return new GraphResponse(status, body, headers);
+                    }
+                }
+            }
+
+            TimeSpan? retryAfter = RetryAfter.Parse(headers.RetryAfter, DateTimeOffset.UtcNow);
+            (string? code, string? message) = GraphErrors.ReadError(body);
+            throw GraphErrors.Map(status, code, message, operation, _options, authenticated ? LastTokenClaims : null, retryAfter);
         }
 
         private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, GraphOperation operation, CancellationToken cancellationToken)
@@ -150,8 +155,9 @@ namespace G5Mail.Core.ExchangeOnline
             }
             catch (OperationCanceledException ex)
             {
-                throw new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
-                    $"Microsoft Graph ({host}) did not answer in time to '{operation.Description}'. Check the network and try again.", host, ex);
+                throw ConnectionLost(new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                    $"Microsoft Graph ({host}) did not answer in time to '{operation.Description}'. Check the network and try again.", host, ex),
+                    request, operation, "no answer in time");
             }
             catch (HttpRequestException ex)
             {
@@ -168,10 +174,50 @@ namespace G5Mail.Core.ExchangeOnline
                         "checked against the system's trusted roots; a proxy that inspects TLS needs its CA installed.", host, ex);
                 }
 
-                throw new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                var failed = new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                     $"Microsoft Graph could not be reached at {host} ({inner.Message}). Check the network, proxy and firewall (HTTPS to " +
                     $"{host} must be allowed) and GraphEndpoint.", host, ex);
+                if (inner is SocketException socket && (socket.SocketErrorCode == SocketError.HostNotFound || socket.SocketErrorCode == SocketError.NoData))
+                {
+                    throw failed; // a name to fix, not a moment to wait out
+                }
+
+                bool connecting = inner is SocketException refused && (refused.SocketErrorCode == SocketError.ConnectionRefused ||
+                                                                       refused.SocketErrorCode == SocketError.NetworkUnreachable ||
+                                                                       refused.SocketErrorCode == SocketError.HostUnreachable);
+                throw connecting ? Transient(failed, "connection failed: " + inner.Message) : ConnectionLost(failed, request, operation, "connection lost: " + inner.Message);
             }
+        }
+
+        private static G5MailException Transient(G5MailException error, string cause)
+        {
+            error.Failure = FailureClass.Transient;
+            error.Cause = cause;
+            return error;
+        }
+
+        /// <summary>
+        /// A connection lost after the request may have gone out. Before its body was fully written Graph cannot have acted
+        /// on it: transient. After, on the call that sends (or one with no body, where that cannot be told), the message
+        /// may have been sent: DeliveryUncertain, never resent. Other calls only build a draft, so they are transient.
+        /// </summary>
+        private G5MailException ConnectionLost(G5MailException error, HttpRequestMessage request, GraphOperation operation, string cause)
+        {
+            bool wholeRequestSent = request.Content is WrittenContent written ? written.Written : true;
+            if (!operation.SendsMessage || FailureClassification.ConnectionLost(wholeRequestSent) == FailureClass.Transient)
+            {
+                return Transient(error, cause);
+            }
+
+            return new G5MailException(ErrorIds.DeliveryUncertain, error.Kind,
+                $"The connection to Microsoft Graph ({_options.GraphEndpoint.Host}) failed ({cause}) after the request to " +
+                $"'{operation.Description}' went out, before the answer. Exchange Online may or may not have sent the message, so G5Mail did " +
+                "not send it again. Look in the sender's Sent Items before sending it again; rerun with -JournalPath to be safe: the journal " +
+                "keeps such messages from being sent twice.", operation.Description, error.InnerException)
+            {
+                Failure = FailureClass.Uncertain,
+                Cause = cause + " after the request was sent",
+            };
         }
 
         public void Dispose() => _http.Dispose();

@@ -1,17 +1,22 @@
 using System;
 using System.Globalization;
 using System.Text.Json;
+using G5Mail.Core.Transport;
 
 namespace G5Mail.Core.ExchangeOnline
 {
     /// <summary>What a Graph call is, for error messages: what it does and which permission it needs.</summary>
     public sealed class GraphOperation
     {
-        public GraphOperation(string description, string permission)
+        public GraphOperation(string description, string permission, bool sendsMessage = false)
         {
             Description = description;
             Permission = permission;
+            SendsMessage = sendsMessage;
         }
+
+        /// <summary>True for the call that makes Exchange send (sendMail, message: send): a lost answer there may mean it was sent.</summary>
+        public bool SendsMessage { get; }
 
         /// <summary>e.g. "send the message (sendMail)".</summary>
         public string Description { get; }
@@ -56,10 +61,37 @@ namespace G5Mail.Core.ExchangeOnline
             return (null, null);
         }
 
-        /// <param name="attempts">How many times the call was tried (more than 1 after transient answers).</param>
-        /// <param name="retryAfter">The last Retry-After, when Graph sent one.</param>
+        /// <summary>
+        /// A Graph error answer as a G5MailException with its <see cref="FailureClass"/>: 429, 503 and 504 are transient
+        /// (Graph's throttling guidance: wait Retry-After and try again), except that a 504 to the call that sends means a
+        /// gateway gave up waiting for Exchange, which may have sent the message: that one is uncertain, never resent.
+        /// </summary>
+        /// <param name="retryAfter">Retry-After, when Graph sent one.</param>
         public static G5MailException Map(int status, string? code, string? message, GraphOperation operation, ExchangeOnlineOptions options,
-            AccessTokenClaims? claims, int attempts = 1, TimeSpan? retryAfter = null)
+            AccessTokenClaims? claims, TimeSpan? retryAfter = null)
+        {
+            G5MailException mapped = Describe(status, code, message, operation, options, claims, retryAfter);
+            mapped.Failure = FailureClassification.HttpStatus(status);
+            mapped.RetryAfter = retryAfter;
+            mapped.Cause = $"HTTP {status}{(code != null ? " " + code : string.Empty)}";
+            if (status == 504 && operation.SendsMessage)
+            {
+                return new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.ResourceUnavailable,
+                    $"Microsoft Graph ({options.GraphEndpoint.Host}) answered 504 Gateway Timeout to '{operation.Description}': a gateway stopped " +
+                    "waiting for Exchange Online, which may or may not have sent the message, so G5Mail did not send it again. Look in the " +
+                    "sender's Sent Items before sending it again; rerun with -JournalPath to be safe: the journal keeps such messages from " +
+                    "being sent twice.", operation.Description)
+                {
+                    Failure = FailureClass.Uncertain,
+                    Cause = mapped.Cause,
+                };
+            }
+
+            return mapped;
+        }
+
+        private static G5MailException Describe(int status, string? code, string? message, GraphOperation operation, ExchangeOnlineOptions options,
+            AccessTokenClaims? claims, TimeSpan? retryAfter)
         {
             string graph = options.GraphEndpoint.Host;
             string said = $"{status}{(code != null ? " " + code : string.Empty)}{(string.IsNullOrWhiteSpace(message) ? string.Empty : ": " + OneLine(message!))}";
@@ -125,12 +157,12 @@ namespace G5Mail.Core.ExchangeOnline
                     $"Exchange Online refused a recipient ({said}). Check the To, Cc and Bcc addresses.", operation.Description);
             }
 
-            if (GraphRetryPolicy.IsTransient(status))
+            if (FailureClassification.HttpStatus(status) == FailureClass.Transient)
             {
                 string wait = retryAfter.HasValue ? $" It asked to wait {Math.Ceiling(retryAfter.Value.TotalSeconds).ToString(CultureInfo.InvariantCulture)} s." : string.Empty;
                 return new G5MailException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
-                    $"Microsoft Graph ({graph}) is busy or unavailable: it answered {said} to '{operation.Description}' " +
-                    $"{attempts} time{(attempts == 1 ? string.Empty : "s")}.{wait} Try again later.", operation.Description);
+                    $"Microsoft Graph ({graph}) is busy or unavailable: it answered {said} to '{operation.Description}'.{wait} Try again later.",
+                    operation.Description);
             }
 
             return new G5MailException(ErrorIds.SendFailed, ErrorKind.InvalidOperation,

@@ -78,7 +78,7 @@ namespace G5Mail.Core.ExchangeOnline
 
                 _log.Verbose($"Graph {Server}: sending {message.MessageId} with sendMail ({message.Attachments.Count} attachment(s) inline, {body.LongLength} bytes).");
                 await _graph.SendAsync(HttpMethod.Post, Mailbox + "/sendMail", () => Json(body),
-                    new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend), cancellationToken).ConfigureAwait(false);
+                    new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend, sendsMessage: true), cancellationToken).ConfigureAwait(false);
                 return new TransportReceipt(message.MessageId, "202 Accepted (sendMail)");
             }
 
@@ -113,7 +113,12 @@ namespace G5Mail.Core.ExchangeOnline
                 }
 
                 await _graph.SendAsync(HttpMethod.Post, draftPath + "/send", () => null,
-                    new GraphOperation("send the draft (message: send)", GraphPermissions.MailSend), cancellationToken).ConfigureAwait(false);
+                    new GraphOperation("send the draft (message: send)", GraphPermissions.MailSend, sendsMessage: true), cancellationToken).ConfigureAwait(false);
+            }
+            catch (G5MailException ex) when (ex.Failure == FailureClass.Uncertain)
+            {
+                // The send may have happened: then the draft is the sent message; leave it alone.
+                throw;
             }
             catch (Exception ex) when (ex is G5MailException || ex is IOException || ex is UnauthorizedAccessException)
             {

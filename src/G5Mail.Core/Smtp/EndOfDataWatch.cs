@@ -1,48 +1,118 @@
+using System;
+using System.Globalization;
+using System.Text;
 using System.Threading;
 using MailKit;
 
 namespace G5Mail.Core.Smtp
 {
     /// <summary>
-    /// Tells whether MailKit may already have written the end of the message data, from the transfer progress it
-    /// reports while sending. MailKit (4.18, SmtpClient.MessageDataAsync/BdatAsync) writes the message through a
-    /// ProgressStream that reports each chunk after it was written, and only after the last chunk writes the final
-    /// "CRLF.CRLF" (DATA) or stops (BDAT ... LAST, where the size was announced). So while fewer bytes than the message's
-    /// size were reported, the end of data was certainly not written and the server cannot have accepted the message
-    /// (RFC 5321 4.1.1.4; RFC 3030 for BDAT). Once all were reported, a lost connection leaves the outcome unknown.
-    /// The counted bytes include dot-stuffing, so the size can be reached a little early: that errs towards Uncertain,
-    /// never towards sending twice.
+    /// Knows whether the end of the current message's data has gone to the server, from the bytes MailKit writes. It is
+    /// the client's protocol logger: MailKit's SmtpStream calls <see cref="LogClient"/> with the plain (pre-TLS) bytes
+    /// of every write after that write succeeded (MailKit 4.18, SmtpStream.WriteAsync/FlushAsync), so it sees exactly
+    /// what reached the connection. The data of a DATA transaction ends with CRLF "." CRLF (RFC 5321 4.1.1.4), a sequence
+    /// dot-stuffing keeps out of the data itself (4.5.2), and the server may act only on the complete terminator; BDAT
+    /// ("BDAT n LAST", RFC 3030) ends after its n bytes. Until then a lost connection cannot have delivered the message
+    /// (transient); afterwards, until the server's reply, it may have (uncertain). It never records the bytes, so no
+    /// password or message content stays in it.
     /// </summary>
-    internal sealed class EndOfDataWatch : ITransferProgress
+    internal sealed class EndOfDataWatch : IProtocolLogger
     {
-        private long _written;
-        private long _size = -1;
-        private int _sizeUnknown;
+        private const int MaxCommandLine = 512;
+        private readonly StringBuilder _line = new StringBuilder();
+        private int _tail; // the last four client bytes, oldest in the high byte
+        private long _chunkLeft; // bytes of a BDAT chunk still to come
+        private bool _chunkIsLast;
+        private int _ended;
 
-        /// <summary>Any reporting at all means the message data started (MAIL, RCPT and DATA were accepted).</summary>
-        public bool DataStarted => Interlocked.Read(ref _written) > 0;
+        /// <summary>True once the end of the message data was written (until <see cref="Arm"/>).</summary>
+        public bool EndOfDataSent => Volatile.Read(ref _ended) != 0;
 
-        /// <summary>True once the whole message may have been written, i.e. the server may have it.</summary>
-        public bool MayHaveSentEndOfData
+        public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
+
+        /// <summary>Call before each message: forgets the previous message's end.</summary>
+        public void Arm()
         {
-            get
+            lock (_line)
             {
-                long written = Interlocked.Read(ref _written);
-                // Without a size MailKit cannot say when the data ends: any data written counts as possibly complete.
-                return Volatile.Read(ref _sizeUnknown) != 0 ? written > 0 : written > 0 && written >= Interlocked.Read(ref _size);
+                Volatile.Write(ref _ended, 0);
             }
         }
 
-        public void Report(long bytesTransferred, long totalSize)
+        public void LogConnect(Uri uri)
         {
-            Interlocked.Exchange(ref _size, totalSize);
-            Interlocked.Exchange(ref _written, bytesTransferred);
+            lock (_line)
+            {
+                _line.Clear();
+                _tail = 0;
+                _chunkLeft = 0;
+            }
         }
 
-        public void Report(long bytesTransferred)
+        public void LogClient(byte[] buffer, int offset, int count)
         {
-            Volatile.Write(ref _sizeUnknown, 1);
-            Interlocked.Exchange(ref _written, bytesTransferred);
+            lock (_line)
+            {
+                for (int i = offset; i < offset + count; i++)
+                {
+                    Take(buffer[i]);
+                }
+            }
+        }
+
+        public void LogServer(byte[] buffer, int offset, int count)
+        {
+        }
+
+        public void Dispose()
+        {
+        }
+
+        private void Take(byte b)
+        {
+            if (_chunkLeft > 0)
+            {
+                // Inside a BDAT chunk: raw bytes, no lines, no terminator.
+                if (--_chunkLeft == 0 && _chunkIsLast)
+                {
+                    Volatile.Write(ref _ended, 1);
+                }
+
+                return;
+            }
+
+            // CR LF "." CR LF: this LF after CR LF "." CR.
+            if (b == (byte)'\n' && _tail == 0x0D0A2E0D)
+            {
+                Volatile.Write(ref _ended, 1);
+            }
+
+            _tail = (_tail << 8) | b;
+            if (b == (byte)'\n')
+            {
+                OnLine(_line.ToString());
+                _line.Clear();
+            }
+            else if (_line.Length < MaxCommandLine && b != (byte)'\r')
+            {
+                _line.Append((char)b);
+            }
+        }
+
+        private void OnLine(string line)
+        {
+            // "BDAT <size> LAST": the message ends with the last of those bytes (MailKit sends one chunk, always LAST).
+            string[] words = line.Split(' ');
+            if (words.Length >= 2 && string.Equals(words[0], "BDAT", StringComparison.OrdinalIgnoreCase) &&
+                long.TryParse(words[1], NumberStyles.None, CultureInfo.InvariantCulture, out long size))
+            {
+                _chunkIsLast = words.Length >= 3 && string.Equals(words[2], "LAST", StringComparison.OrdinalIgnoreCase);
+                _chunkLeft = size;
+                if (size == 0 && _chunkIsLast)
+                {
+                    Volatile.Write(ref _ended, 1);
+                }
+            }
         }
     }
 }

@@ -18,6 +18,12 @@ namespace G5Mail.Core.Smtp
         private OutgoingMessage? _outgoing;
         private MimeMessage? _mime;
 
+        /// <param name="protocolLogger">Sees every byte written (SmtpTransport's EndOfDataWatch).</param>
+        public KnownSizeSmtpClient(MailKit.IProtocolLogger protocolLogger)
+            : base(protocolLogger)
+        {
+        }
+
         /// <summary>Tells the client which composed message the next send of <paramref name="mime"/> is.</summary>
         public void Expect(OutgoingMessage outgoing, MimeMessage mime)
         {

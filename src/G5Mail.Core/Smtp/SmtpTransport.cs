@@ -54,6 +54,9 @@ namespace G5Mail.Core.Smtp
         private readonly SmtpTransportOptions _options;
         private readonly IRunLog _log;
         private KnownSizeSmtpClient? _client;
+
+        // Sees every byte the client writes: tells whether the current message's data ended (see EndOfDataWatch).
+        private readonly EndOfDataWatch _endOfData = new EndOfDataWatch();
         private bool _warnedOverride;
 
         public SmtpTransport(SmtpTransportOptions options, IRunLog log)
@@ -87,7 +90,7 @@ namespace G5Mail.Core.Smtp
                 }
             }
 
-            var endOfData = new EndOfDataWatch();
+            _endOfData.Arm();
             try
             {
                 using (var mime = message.ToMimeMessage())
@@ -109,7 +112,7 @@ namespace G5Mail.Core.Smtp
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 DisposeClient();
-                if (endOfData.MayHaveSentEndOfData)
+                if (_endOfData.EndOfDataSent)
                 {
                     _log.Warning($"Stopped while waiting for {endpoint} to confirm message {message.MessageId} ({string.Join(", ", message.DocumentIds)}): " +
                                  "it may or may not have been delivered. Check the recipient's inbox or the server's log before sending it again.");
@@ -121,7 +124,7 @@ namespace G5Mail.Core.Smtp
             {
                 // A reply (SmtpCommandException) is the server's verdict even after the data: it refused the message.
                 // Anything else after the end of the data leaves the outcome unknown.
-                if (endOfData.MayHaveSentEndOfData && !(ex is SmtpCommandException))
+                if (_endOfData.EndOfDataSent && !(ex is SmtpCommandException))
                 {
                     DisposeClient();
                     throw SmtpErrors.Uncertain(ex, endpoint, message);
@@ -147,7 +150,7 @@ namespace G5Mail.Core.Smtp
 
             DisposeClient();
             SmtpEndpoint endpoint = _options.Endpoint;
-            var client = new KnownSizeSmtpClient
+            var client = new KnownSizeSmtpClient(_endOfData)
             {
                 Timeout = (int)_options.Timeout.TotalMilliseconds,
                 ServerCertificateValidationCallback = _options.Certificates.Validate,

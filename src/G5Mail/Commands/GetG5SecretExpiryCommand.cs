@@ -45,7 +45,7 @@ namespace G5Mail.Commands
             SecretExpiryReport report;
             try
             {
-                using (var graph = new GraphClient(options, new EntraTokenProvider(options, log), log))
+                using (var graph = new GraphClient(options, new EntraTokenProvider(options, log), log, Core.Transport.RetryPolicy.Default))
                 {
                     // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
                     report = Task.Run(() => new SecretExpiryChecker(options, graph).CheckAsync(WarningDays, view.Settings.ClientSecretExpiresOn, CancellationToken))

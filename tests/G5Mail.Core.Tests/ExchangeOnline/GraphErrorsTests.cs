@@ -113,15 +113,40 @@ namespace G5Mail.Core.Tests.ExchangeOnline
         }
 
         [Fact]
-        public void Throttling_that_outlasts_the_retries_says_how_often_and_how_long_Graph_asked_to_wait()
+        public void Throttling_is_transient_with_the_wait_Graph_asked_for()
         {
             G5MailException error = GraphErrors.Map(429, "TooManyRequests", "Too many requests.", SendMail, ExoTestData.Options(), null,
-                attempts: 3, retryAfter: TimeSpan.FromSeconds(120));
+                retryAfter: TimeSpan.FromSeconds(120));
 
             Assert.Equal(ErrorIds.SendFailed, error.ErrorId);
             Assert.Equal(ErrorKind.ResourceUnavailable, error.Kind);
-            Assert.Contains("3 times", error.Message);
+            Assert.Equal(FailureClass.Transient, error.Failure);
+            Assert.Equal(TimeSpan.FromSeconds(120), error.RetryAfter);
+            Assert.Equal("HTTP 429 TooManyRequests", error.Cause);
             Assert.Contains("120 s", error.Message);
+        }
+
+        [Theory]
+        [InlineData(503, FailureClass.Transient)]
+        [InlineData(504, FailureClass.Transient)]
+        [InlineData(500, FailureClass.Permanent)]
+        [InlineData(400, FailureClass.Permanent)]
+        [InlineData(403, FailureClass.Permanent)]
+        public void Only_429_503_and_504_are_transient(int status, FailureClass expected)
+        {
+            var draft = new GraphOperation("create a draft", GraphPermissions.MailReadWrite);
+            Assert.Equal(expected, GraphErrors.Map(status, null, null, draft, ExoTestData.Options(), null).Failure);
+        }
+
+        [Fact]
+        public void A_504_to_the_call_that_sends_is_DeliveryUncertain_because_Exchange_may_have_sent_it()
+        {
+            var send = new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend, sendsMessage: true);
+            G5MailException error = GraphErrors.Map(504, "GatewayTimeout", null, send, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorIds.DeliveryUncertain, error.ErrorId);
+            Assert.Equal(FailureClass.Uncertain, error.Failure);
+            Assert.Contains("Sent Items", error.Message);
         }
 
         [Fact]
