@@ -100,18 +100,33 @@ namespace G5Mail.Core.Outlook
 
             if (IsBusy(ex))
             {
+                // A rejected call was not carried out, so the whole message may be tried again (the engine's retry policy).
                 return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ResourceUnavailable,
                     $"Outlook is busy and refused to {what}{code}, {attempts} time(s): a dialog box is probably open in Outlook, or it is "
-                    + "still starting. Close the dialog and try again.", "Outlook", ex);
+                    + "still starting. Close the dialog and try again.", "Outlook", ex)
+                {
+                    Failure = FailureClass.Transient,
+                    Cause = "Outlook busy" + code,
+                };
+            }
+
+            if (IsGone(ex) && step == OutlookStep.Send)
+            {
+                // Outlook may have taken the message into its Outbox before it went away: never sent again automatically.
+                return new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.ConnectionError,
+                    $"Outlook closed or stopped responding when asked to {what}{code}. It may or may not have taken the message: look in Sent "
+                    + "Items and the Outbox before sending this message again. Start Outlook and try again; rerun with -JournalPath to be safe: "
+                    + "the journal keeps such messages from being sent twice.", "Outlook", ex)
+                {
+                    Failure = FailureClass.Uncertain,
+                    Cause = "Outlook went away" + code,
+                };
             }
 
             if (IsGone(ex))
             {
-                string check = step == OutlookStep.Send
-                    ? " Look in Sent Items and the Outbox before sending this message again."
-                    : string.Empty;
                 return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                    $"Outlook closed or stopped responding when asked to {what}{code}.{check} Start Outlook and try again.", "Outlook", ex);
+                    $"Outlook closed or stopped responding when asked to {what}{code}. Start Outlook and try again.", "Outlook", ex);
             }
 
             if (hr == MAPI_E_USER_CANCEL || hr == ERROR_CANCELLED)

@@ -99,8 +99,8 @@ namespace G5Mail.Core.Smtp
                     client.Expect(message, mime);
                     try
                     {
-                        // The progress tells whether the end of the data went out: see EndOfDataWatch.
-                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken, endOfData).ConfigureAwait(false);
+                        // _endOfData (the client's protocol logger) sees whether the end of the data went out.
+                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
                         return new TransportReceipt(message.MessageId, response);
                     }
                     finally

@@ -20,7 +20,7 @@ namespace G5Mail.Core.Tests.Outlook
         [InlineData(0x800704C7u, (int)OutlookStep.Save, ErrorIds.SendFailed, "cancelled")]                   // ERROR_CANCELLED
         [InlineData(0x80010001u, (int)OutlookStep.Send, ErrorIds.ConnectionFailed, "busy")]                  // RPC_E_CALL_REJECTED
         [InlineData(0x8001010Au, (int)OutlookStep.Display, ErrorIds.ConnectionFailed, "busy")]               // RPC_E_SERVERCALL_RETRYLATER
-        [InlineData(0x800706BAu, (int)OutlookStep.Send, ErrorIds.ConnectionFailed, "Sent Items")]            // RPC_S_SERVER_UNAVAILABLE
+        [InlineData(0x800706BAu, (int)OutlookStep.Send, ErrorIds.DeliveryUncertain, "Sent Items")]           // RPC_S_SERVER_UNAVAILABLE
         [InlineData(0x80010108u, (int)OutlookStep.CreateItem, ErrorIds.ConnectionFailed, "closed")]          // RPC_E_DISCONNECTED
         [InlineData(0x80004005u, (int)OutlookStep.Attachment, ErrorIds.SendFailed, "attach the files")]      // E_FAIL
         public void Maps_the_hresult_to_the_contract_id(uint hresult, int step, string errorId, string says)
@@ -46,10 +46,16 @@ namespace G5Mail.Core.Tests.Outlook
         [Fact]
         public void A_detached_object_is_Outlook_gone()
         {
-            G5MailException error = OutlookErrors.Map(new InvalidComObjectException("COM object that has been separated from its underlying RCW cannot be used."), OutlookStep.Send);
+            G5MailException error = OutlookErrors.Map(new InvalidComObjectException("COM object that has been separated from its underlying RCW cannot be used."), OutlookStep.Recipients);
 
             Assert.Equal(ErrorIds.ConnectionFailed, error.ErrorId);
             Assert.Equal(ErrorKind.ConnectionError, error.Kind);
+            Assert.Equal(FailureClass.Permanent, error.Failure);
+
+            // Gone during Send itself: Outlook may have taken the message, so it is Uncertain, never resent.
+            G5MailException atSend = OutlookErrors.Map(new InvalidComObjectException("separated"), OutlookStep.Send);
+            Assert.Equal(ErrorIds.DeliveryUncertain, atSend.ErrorId);
+            Assert.Equal(FailureClass.Uncertain, atSend.Failure);
         }
 
         [Fact]
