@@ -7,12 +7,18 @@
     Test  : Build, then the xunit tests, then the Pester tests against the built module in a fresh child pwsh.
             Ends with one line "N passed, N failed" (both runners added up); exits non-zero when anything failed.
     Demo  : Build, start smtp4dev on loopback and really send sample documents to it (see build/Demo.ps1).
+    Bench : Build (Release), build bench/G5Mail.Bench and run it: the sink's ceiling (0), throughput against
+            Send-MailMessage and the MailKit floor (1), memory (2), import (3), planning (4), Exchange Online over
+            Graph (5), side by side in one run. Prints a table with PASS/FAIL per target; exits non-zero when a
+            line FAILs. Takes 5-10 minutes on two cores. See "Benchmarks" in the README.
 .EXAMPLE
     dotnet tool restore && dotnet pwsh ./build/build.ps1 -Task Test
+.EXAMPLE
+    dotnet pwsh ./build/build.ps1 -Task Bench -BenchLines 1 -BenchMessages 200 -ThrottleLimit 2, 4
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -25,7 +31,31 @@ param(
     [string] $PesterFilter = '*',
 
     [switch] $SkipXunit,
-    [switch] $SkipPester
+    [switch] $SkipPester,
+
+    # Bench only: which lines to run (0-5; default all).
+    [ValidateRange(0, 5)]
+    [int[]] $BenchLines = @(0, 1, 2, 3, 4, 5),
+
+    # Bench only: messages per client in lines 0 and 1 (default 500).
+    [ValidateRange(10, 100000)]
+    [int] $BenchMessages = 500,
+
+    # Bench only: interleaved rounds of the MailKit floor and G5Mail in line 1 (default 3; the median is reported).
+    [ValidateRange(1, 20)]
+    [int] $BenchRounds = 3,
+
+    # Bench only: the latency proxy's delay each way in ms (default 5, a 10 ms round trip).
+    [ValidateRange(0, 1000)]
+    [int] $BenchDelayMs = 5,
+
+    # Bench only: also run line 1 with Send-G5Document -ThrottleLimit N and MailKit on N connections, for each N
+    # (informational rows, no target).
+    [ValidateRange(2, 64)]
+    [int[]] $ThrottleLimit = @(),
+
+    # Bench only: also write every measurement as JSON to this file.
+    [string] $BenchJson
 )
 
 $ErrorActionPreference = 'Stop'
@@ -103,6 +133,32 @@ function Invoke-Test {
     if ($failed -gt 0) { exit 1 }
 }
 
+function Invoke-Bench {
+    if ($Configuration -ne 'Release') {
+        Write-Host "Bench measures Release builds; ignoring -Configuration $Configuration." -ForegroundColor Yellow
+        $script:Configuration = 'Release'
+    }
+    Invoke-Build
+    Write-Host '== Bench build' -ForegroundColor Cyan
+    $project = Join-Path $Root 'bench/G5Mail.Bench/G5Mail.Bench.csproj'
+    Invoke-Native dotnet @('build', $project, '-c', 'Release', '--nologo', '-v', 'q', '-clp:NoSummary')
+    $benchDll = Join-Path $Root 'bench/G5Mail.Bench/bin/Release/net10.0/G5Mail.Bench.dll'
+
+    $pwsh, $pwshArgs = Get-PwshCommand
+    $arguments = @($benchDll, 'run', '--root', $Root, '--pwsh', $pwsh)
+    foreach ($a in $pwshArgs) { $arguments += '--pwsh-arg', $a }
+    $arguments += '--module', (Join-Path $Root 'artifacts/G5Mail/G5Mail.psd1')
+    $arguments += '--lines', (($BenchLines | Sort-Object -Unique) -join ',')
+    $arguments += '--messages', "$BenchMessages", '--rounds', "$BenchRounds", '--delay-ms', "$BenchDelayMs"
+    if ($ThrottleLimit) { $arguments += '--throttle', (($ThrottleLimit | Sort-Object -Unique) -join ',') }
+    if ($BenchJson) { $arguments += '--json', [IO.Path]::GetFullPath($BenchJson, (Get-Location).Path) }
+    Write-Host "== Bench: dotnet $($arguments -join ' ')" -ForegroundColor Cyan
+    & dotnet @arguments
+    $exit = $LASTEXITCODE
+    if ($exit -ne 0) { Write-Host "Bench: a line missed its target or could not be measured (exit code $exit)." -ForegroundColor Red }
+    exit $exit
+}
+
 switch ($Task) {
     'Build' { Invoke-Build }
     'Test' { Invoke-Test }
@@ -112,4 +168,5 @@ switch ($Task) {
         & $pwsh @pwshArgs -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
         exit $LASTEXITCODE
     }
+    'Bench' { Invoke-Bench }
 }

@@ -36,6 +36,7 @@ public sealed class Harness
     private readonly string _pwsh;
     private readonly string[] _pwshPrefix;
     private readonly int _messages;
+    private readonly int _rounds;
     private readonly int _delayMs;
     private readonly HashSet<string> _lines;
     private readonly string? _jsonPath;
@@ -52,6 +53,7 @@ public sealed class Harness
         _pwsh = arguments.Required("pwsh");
         _pwshPrefix = arguments.Optional("pwsh-arg") is { } prefix ? new[] { prefix } : Array.Empty<string>();
         _messages = arguments.Int("messages", 500);
+        _rounds = Math.Max(1, arguments.Int("rounds", 3));
         _delayMs = arguments.Int("delay-ms", 5);
         _lines = (arguments.Optional("lines") ?? "0,1,2,3,4,5").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
         _jsonPath = arguments.Optional("json");
@@ -123,7 +125,7 @@ public sealed class Harness
 
         if (_lines.Contains("5"))
         {
-            sections.Add(await GraphAsync().ConfigureAwait(false));
+            sections.Add(await GraphAsync(setup).ConfigureAwait(false));
             Flush(sections);
         }
 
@@ -168,7 +170,7 @@ public sealed class Harness
     {
         public bool Ok => Error == null;
 
-        public string Cell => Ok ? F(MedianMs) : "failed";
+        public string Cell => Ok ? F(MedianMs) : Error == "n/a" ? "n/a" : "failed";
 
         public string MeanCell => Ok ? F(MeanMs) : "-";
     }
@@ -292,24 +294,45 @@ public sealed class Harness
 
     private async Task<ReportSection> ThroughputAsync(Setup setup)
     {
-        var section = new ReportSection("1", $"Throughput: {_messages} messages, one 100 KB PDF each, STARTTLS + AUTH; ms per message at the sink (median of intervals)");
+        var section = new ReportSection("1", $"Throughput: {_messages} messages, one 100 KB PDF each, STARTTLS + AUTH; ms per message at the sink (median of intervals" +
+            (_rounds > 1 ? $"; MailKit and G5Mail: median of {_rounds} interleaved rounds)" : ")"));
         var loopback = setup.Sink.EndPoint.Port;
         var proxied = setup.Proxy.EndPoint.Port;
         var results = new Dictionary<(string Client, bool Proxy), RunStats>();
+        bool throttleSupported = _throttleLimits.Length > 0 && await HasParameterAsync("Send-G5Document", "ThrottleLimit").ConfigureAwait(false);
 
         foreach (bool viaProxy in new[] { false, true })
         {
             int port = viaProxy ? proxied : loopback;
             string where = viaProxy ? $"{2 * _delayMs} ms RTT" : "loopback";
             Console.WriteLine($"1. throughput, {where} ...");
-            results[("floor", viaProxy)] = await MeasureAsync($"MailKit floor ({where})", setup.Sink, _messages,
-                () => RunFloorAsync(setup, port, 1)).ConfigureAwait(false);
-            results[("tuned", viaProxy)] = await MeasureAsync($"MailKit + TCP_NODELAY ({where})", setup.Sink, _messages,
-                () => RunFloorAsync(setup, port, 1, "--nodelay")).ConfigureAwait(false);
-            results[("g5mail", viaProxy)] = await MeasureAsync($"G5Mail ({where})", setup.Sink, _messages,
-                () => RunPwshScriptAsync("Send-G5Mail.ps1", TimeSpan.FromMinutes(10),
-                    "-Module", _module, "-Port", Str(port), "-Thumbprint", setup.Certificates.ServerThumbprint, "-User", UserName,
-                    "-Pdf", setup.Pdf, "-Count", Str(_messages))).ConfigureAwait(false);
+            // The machine is shared: the floor, the tuned loop and G5Mail run in interleaved rounds, so a burst of load
+            // from elsewhere hits them alike, and each is reported by the median of its rounds' medians.
+            var rounds = new Dictionary<string, List<RunStats>> { ["floor"] = new(), ["tuned"] = new(), ["g5mail"] = new() };
+            for (int round = 1; round <= _rounds; round++)
+            {
+                string tag = _rounds > 1 ? $", round {round} of {_rounds}" : string.Empty;
+                rounds["floor"].Add(await MeasureAsync($"MailKit floor ({where}{tag})", setup.Sink, _messages,
+                    () => RunFloorAsync(setup, port, 1)).ConfigureAwait(false));
+                rounds["tuned"].Add(await MeasureAsync($"MailKit + TCP_NODELAY ({where}{tag})", setup.Sink, _messages,
+                    () => RunFloorAsync(setup, port, 1, "--nodelay")).ConfigureAwait(false));
+                rounds["g5mail"].Add(await MeasureAsync($"G5Mail ({where}{tag})", setup.Sink, _messages,
+                    () => RunPwshScriptAsync("Send-G5Mail.ps1", TimeSpan.FromMinutes(10),
+                        "-Module", _module, "-Port", Str(port), "-Thumbprint", setup.Certificates.ServerThumbprint, "-User", UserName,
+                        "-Pdf", setup.Pdf, "-Count", Str(_messages))).ConfigureAwait(false));
+            }
+
+            foreach (KeyValuePair<string, List<RunStats>> pair in rounds)
+            {
+                results[(pair.Key, viaProxy)] = Combine(pair.Value);
+            }
+
+            // What a sysadmin writes by hand: the same MailKit loop as a PowerShell script, with the module's MailKit.
+            results[("mkps", viaProxy)] = await MeasureAsync($"MailKit loop in PowerShell ({where})", setup.Sink, _messages,
+                () => RunPwshScriptAsync("Send-MailKit.ps1", TimeSpan.FromMinutes(10),
+                    "-LibraryPath", Path.GetDirectoryName(_module)!, "-Port", Str(port), "-Thumbprint", setup.Certificates.ServerThumbprint,
+                    "-User", UserName, "-Pdf", setup.Pdf, "-Count", Str(_messages), "-NoDelay")).ConfigureAwait(false);
+
             setup.Certificates.TrustCa();
             try
             {
@@ -326,6 +349,12 @@ public sealed class Harness
             {
                 results[($"floor{n}", viaProxy)] = await MeasureAsync($"MailKit, {n} connections ({where})", setup.Sink, _messages,
                     () => RunFloorAsync(setup, port, n)).ConfigureAwait(false);
+                if (!throttleSupported)
+                {
+                    results[($"g5mail{n}", viaProxy)] = new RunStats($"G5Mail -ThrottleLimit {n}", 0, 0, double.NaN, double.NaN, double.NaN, 0, "n/a");
+                    continue;
+                }
+
                 results[($"g5mail{n}", viaProxy)] = await MeasureAsync($"G5Mail -ThrottleLimit {n} ({where})", setup.Sink, _messages,
                     () => RunPwshScriptAsync("Send-G5Mail.ps1", TimeSpan.FromMinutes(10),
                         "-Module", _module, "-Port", Str(port), "-Thumbprint", setup.Certificates.ServerThumbprint, "-User", UserName,
@@ -348,10 +377,19 @@ public sealed class Harness
         Add("tuned", "MailKit + TCP_NODELAY (tuned loop)");
         Add("g5mail", "G5Mail Send-G5Document");
         Add("smm", "Send-MailMessage");
+        Add("mkps", "MailKit loop in a PowerShell script");
         foreach (int n in _throttleLimits)
         {
             Add($"floor{n}", $"MailKit, {n} connections");
             Add($"g5mail{n}", $"G5Mail -ThrottleLimit {n}");
+        }
+
+        section.Notes.Add("The floor is a C# program (net10.0 MailKit/MimeKit, no PowerShell); the PowerShell-script loop is informational.");
+        if (_throttleLimits.Length > 0)
+        {
+            section.Notes.Add(throttleSupported
+                ? "The -ThrottleLimit and N-connection rows are informational (no target): -ThrottleLimit is worth keeping only where it beats the one-connection floor."
+                : "The N-connection rows are informational; the G5Mail -ThrottleLimit rows are n/a: this build's Send-G5Document has no -ThrottleLimit parameter.");
         }
 
         RunStats g = results[("g5mail", true)], s = results[("smm", true)], f = results[("floor", true)];
@@ -366,6 +404,20 @@ public sealed class Harness
         section.Target = $"at {2 * _delayMs} ms RTT G5Mail >= 4x faster than Send-MailMessage; G5Mail <= 1.25x the MailKit floor, loopback and {2 * _delayMs} ms RTT";
         section.Pass = ok && s.MedianMs >= 4 * g.MedianMs && g.MedianMs <= 1.25 * f.MedianMs && gl.MedianMs <= 1.25 * fl.MedianMs;
         return section;
+    }
+
+    /// <summary>Several rounds of one client: the median of the rounds' medians (and means); failed if any round failed.</summary>
+    private static RunStats Combine(List<RunStats> runs)
+    {
+        RunStats first = runs[0];
+        if (runs.Count == 1)
+        {
+            return first;
+        }
+
+        string? error = runs.Select(r => r.Error).FirstOrDefault(e => e != null);
+        return new RunStats(first.Client, runs.Min(r => r.Messages), runs.Max(r => r.Connections), Statistics.Median(runs.Select(r => r.MedianMs)),
+            Statistics.Median(runs.Select(r => r.MeanMs)), Statistics.Median(runs.Select(r => r.P90Ms)), Statistics.Median(runs.Select(r => r.WallMs)), error);
     }
 
     private Task<ChildResult> RunFloorAsync(Setup setup, int port, int connections, params string[] options)
@@ -398,8 +450,9 @@ public sealed class Harness
         {
             foreach (string tool in new[] { "G5Mail", "SendMailMessage" })
             {
-                var arguments = new List<string> { "-Tool", tool, "-Port", Str(setup.Sink.EndPoint.Port), "-User", UserName, "-WarmupFile", warmup, "-Files" };
-                arguments.AddRange(paths);
+                // pwsh -File binds one argument per parameter: the paths travel as one list, split on the path separator.
+                var arguments = new List<string> { "-Tool", tool, "-Port", Str(setup.Sink.EndPoint.Port), "-User", UserName, "-WarmupFile", warmup,
+                    "-FileList", string.Join(Path.PathSeparator, paths) };
                 if (tool == "G5Mail")
                 {
                     arguments.AddRange(new[] { "-Module", _module, "-Thumbprint", setup.Certificates.ServerThumbprint });
@@ -525,21 +578,24 @@ public sealed class Harness
 
     // ---- line 5 ---------------------------------------------------------------------------------------------------
 
-    private async Task<ReportSection> GraphAsync()
+    private async Task<ReportSection> GraphAsync(Setup setup)
     {
         Console.WriteLine("5. Exchange Online over Graph ...");
         const int count = 100;
         const int largeMiB = 20;
-        var section = new ReportSection("5", $"Exchange Online over Graph (local Entra ID + Graph stand-in): {count} messages of one 100 KB PDF, then one with a {largeMiB} MiB attachment");
+        const string target = "one token request per run; Graph calls per message within the documented number";
+        var section = new ReportSection("5", $"Exchange Online over Graph (local Entra ID + Graph stand-in over HTTPS): {count} messages of one 100 KB PDF in one pipeline, then one with a {largeMiB} MiB attachment in another run");
         using var work = new WorkFolder();
-        string pdf = work.CreatePdf("invoice.pdf", PdfSize);
         string large = work.CreateRandomFile("large.pdf", largeMiB * 1024L * 1024);
+        // The stand-in delivers what Graph "sends" over plain SMTP: to a second sink that takes mail without AUTH.
+        using var relay = new SmtpSink(new SmtpSinkOptions(setup.Certificates.Server, UserName, _password) { AllowAnonymous = true });
+        relay.Start();
         ChildResult result = await RunPwshScriptAsync("Send-Graph.ps1", TimeSpan.FromMinutes(10),
-            "-Module", _module, "-Root", _root, "-Pdf", pdf, "-Large", large, "-Count", Str(count)).ConfigureAwait(false);
+            "-Module", _module, "-Root", _root, "-Pdf", setup.Pdf, "-Large", large, "-Count", Str(count), "-RelayPort", Str(relay.EndPoint.Port)).ConfigureAwait(false);
         if (result.ExitCode != 0 || result.JsonLine is not { } line)
         {
             section.Notes.Add("not measured: " + result.Describe());
-            section.Target = "one token request per run; Graph calls per message within the documented number";
+            section.Target = target;
             section.Pass = false;
             return section;
         }
@@ -549,28 +605,47 @@ public sealed class Harness
         if (report["error"] is { } error)
         {
             section.Notes.Add("not measured: " + error);
-            section.Target = "one token request per run; Graph calls per message within the documented number";
+            section.Target = target;
             section.Pass = false;
             return section;
         }
 
         int tokens = report["tokenRequests"]!.GetValue<int>();
+        int largeTokens = report["largeTokenRequests"]!.GetValue<int>();
         int sent = report["sent"]!.GetValue<int>();
+        int delivered = report["delivered"]!.GetValue<int>();
         int calls = report["graphCalls"]!.GetValue<int>();
         int documented = report["documentedCallsSmall"]!.GetValue<int>();
+        bool largeSent = report["largeSent"]!.GetValue<int>() == 1;
         int largeCalls = report["largeGraphCalls"]!.GetValue<int>();
         int largeDocumented = report["documentedCallsLarge"]!.GetValue<int>();
         double largeSeconds = report["largeElapsedMs"]!.GetValue<double>() / 1000;
+        double largeMB = report["largeBytes"]!.GetValue<double>() / 1048576;
         double perMessage = sent > 0 ? (double)calls / sent : double.NaN;
+        int atRelay = relay.Snapshot().Messages.Count;
         section.Row("", "measured", "documented");
-        section.Row($"token requests ({count} + 1 messages, one run each)", Str(tokens) + " / " + Str(report["largeTokenRequests"]!.GetValue<int>()), "1 per run");
-        section.Row($"Graph calls per message ({sent} sent)", F(perMessage), Str(documented));
-        section.Row($"ms per message (median)", F(report["medianMs"]!.GetValue<double>()), "");
-        section.Row($"{largeMiB} MiB upload session: Graph calls", Str(largeCalls), "<= " + Str(largeDocumented));
-        section.Row($"{largeMiB} MiB upload session: throughput", F(largeMiB / largeSeconds) + " MB/s", "");
-        section.Notes.Add("Calls by route: " + report["byRoute"]?.ToJsonString());
-        section.Target = "one token request per run; Graph calls per message within the documented number";
-        section.Pass = sent == count && tokens == 1 && report["largeTokenRequests"]!.GetValue<int>() == 1 && perMessage <= documented && largeCalls <= largeDocumented;
+        section.Row($"token requests: run 1 ({count} messages) / run 2 (1 message)", Str(tokens) + " / " + Str(largeTokens), "1 per run");
+        section.Row($"Graph calls per message (run 1: {calls} calls, {sent} sent, {delivered} delivered)", F(perMessage), Str(documented) + " (sendMail)");
+        section.Row("ms per message (median interval between results)", F(report["medianMs"]!.GetValue<double>()), "");
+        section.Row($"{largeMiB} MiB message: Graph calls" + (largeSent ? string.Empty : " (NOT SENT)"), Str(largeCalls), Str(largeDocumented) + " (draft + session + PUTs + send)");
+        section.Row($"{largeMiB} MiB message: throughput (whole Send-G5Document call)", F(largeMB / largeSeconds) + " MB/s", "");
+        section.Row("messages at the relay sink", Str(atRelay) + " of " + Str(count + 1), "");
+        section.Notes.Add("Run 1 calls by route: " + report["byRoute"]?.ToJsonString());
+        section.Notes.Add("Run 2 calls by route: " + report["largeByRoute"]?.ToJsonString());
+        if (report["firstError"] is JsonValue first && first.GetValueKind() == JsonValueKind.String)
+        {
+            section.Notes.Add("first failure: " + first);
+        }
+
+        if (report["largeError"] is JsonValue largeError && largeError.GetValueKind() == JsonValueKind.String)
+        {
+            section.Notes.Add("large message failed: " + largeError);
+        }
+
+        Console.WriteLine($"   {tokens}/{largeTokens} token requests, {F(perMessage)} Graph calls per message, {largeCalls} calls for {largeMiB} MiB");
+        section.Target = target;
+        section.Pass = sent == count && delivered == count && largeSent && atRelay == count + 1 &&
+                       tokens == 1 && largeTokens <= 1 && perMessage <= documented && largeCalls <= largeDocumented;
         return section;
     }
 
@@ -581,6 +656,14 @@ public sealed class Harness
         var arguments = new List<string>(_pwshPrefix) { "-NoProfile", "-NonInteractive", "-File", Path.Combine(_scripts, script) };
         arguments.AddRange(parameters);
         return ChildProcess.RunAsync(_pwsh, arguments, timeout, ChildEnvironment, _root);
+    }
+
+    /// <summary>Whether the built module's cmdlet has a parameter (a feature another branch may not have merged yet).</summary>
+    private async Task<bool> HasParameterAsync(string command, string parameter)
+    {
+        string script = $"Import-Module '{_module.Replace("'", "''", StringComparison.Ordinal)}'; (Get-Command {command}).Parameters.ContainsKey('{parameter}')";
+        ChildResult result = await RunPwshCommandAsync(script, TimeSpan.FromMinutes(1)).ConfigureAwait(false);
+        return result.ExitCode == 0 && result.StandardOutput.Trim().EndsWith("True", StringComparison.OrdinalIgnoreCase);
     }
 
     private Task<ChildResult> RunPwshCommandAsync(string command, TimeSpan timeout)

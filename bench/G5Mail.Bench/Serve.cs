@@ -39,7 +39,9 @@ public static class Serve
                 var times = snapshot.Messages.Select(m => m.Timestamp).OrderBy(t => t).ToArray();
                 double[] intervals = times.Zip(times.Skip(1), (a, b) => (b - a) * 1000.0 / Stopwatch.Frequency).ToArray();
                 Console.WriteLine($"{times.Length} messages on {snapshot.Connections} connections: median {Statistics.Median(intervals):0.00} ms, " +
-                                  $"mean {(intervals.Length > 0 ? intervals.Average() : 0):0.00} ms, p90 {Statistics.Percentile(intervals, 0.9):0.00} ms");
+                                  $"mean {(intervals.Length > 0 ? intervals.Average() : 0):0.00} ms, p90 {Statistics.Percentile(intervals, 0.9):0.00} ms; " +
+                                  "median by quarter " + string.Join(" / ", Enumerable.Range(0, 4).Select(q =>
+                                      Statistics.Median(intervals.Skip(q * intervals.Length / 4).Take(intervals.Length / 4)).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture))));
                 sink.Reset();
                 reported = 0;
             }

@@ -10,12 +10,14 @@ param(
     [Parameter(Mandatory)] [ValidateSet('G5Mail', 'SendMailMessage')] [string] $Tool,
     [Parameter(Mandatory)] [int] $Port,
     [Parameter(Mandatory)] [string] $User,
-    [Parameter(Mandatory)] [string[]] $Files,
+    # The attachments, separated by [IO.Path]::PathSeparator (pwsh -File cannot bind several arguments to one parameter).
+    [Parameter(Mandatory)] [string] $FileList,
     [Parameter(Mandatory)] [string] $WarmupFile,
     [string] $Module,
     [string] $Thumbprint
 )
 $ErrorActionPreference = 'Stop'
+$Files = $FileList.Split([IO.Path]::PathSeparator, [StringSplitOptions]::RemoveEmptyEntries)
 $WarningPreference = 'SilentlyContinue'
 $ProgressPreference = 'SilentlyContinue'
 $credential = [pscredential]::new($User, (ConvertTo-SecureString $env:G5BENCH_PASSWORD -AsPlainText -Force))

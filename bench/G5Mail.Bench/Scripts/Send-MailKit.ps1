@@ -16,7 +16,12 @@ param(
     [switch] $Async
 )
 $ErrorActionPreference = 'Stop'
-foreach ($name in 'BouncyCastle.Cryptography', 'MimeKit', 'MailKit') { Add-Type -Path (Join-Path $LibraryPath "$name.dll") }
+# The module folder, or any folder below it (the module may keep its dependencies in a subfolder).
+foreach ($name in 'BouncyCastle.Cryptography', 'MimeKit', 'MailKit') {
+    $dll = Get-ChildItem -LiteralPath $LibraryPath -Recurse -File -Filter "$name.dll" | Select-Object -First 1
+    if (-not $dll) { throw "$name.dll is not under $LibraryPath." }
+    Add-Type -Path $dll.FullName
+}
 
 $client = [MailKit.Net.Smtp.SmtpClient]::new()
 $client.CheckCertificateRevocation = $false

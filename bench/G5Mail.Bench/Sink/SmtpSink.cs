@@ -34,6 +34,12 @@ public sealed class SmtpSinkOptions
 
     /// <summary>Announced with SIZE (RFC 1870) and enforced on MAIL FROM SIZE=.</summary>
     public long MaxSize { get; init; } = 1L << 30;
+
+    /// <summary>
+    /// Accepts MAIL without TLS or AUTH: for the Graph stand-in's relay (line 5), which delivers what Graph "sends"
+    /// over plain SMTP. Off for every client under test.
+    /// </summary>
+    public bool AllowAnonymous { get; init; }
 }
 
 /// <summary>One message the sink accepted: when its final dot arrived (Stopwatch ticks), its size, its connection.</summary>
@@ -474,7 +480,7 @@ public sealed class SmtpSink : IDisposable
 
         private void Mail(string argument)
         {
-            if (!_authenticated)
+            if (!_authenticated && !_sink._options.AllowAnonymous)
             {
                 _sink.Rejected();
                 Reply("530 5.7.0 Authentication required");
