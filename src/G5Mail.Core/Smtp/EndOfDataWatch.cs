@@ -16,10 +16,19 @@ namespace G5Mail.Core.Smtp
     /// (transient); afterwards, until the server's reply, it may have (uncertain). It never records the bytes, so no
     /// password or message content stays in it.
     /// </summary>
+    /// <remarks>
+    /// MailKit calls <see cref="LogClient"/> for every byte of every message, so this is on the hot path of sending: it
+    /// scans each write with vectorised searches for line ends, keeps only the first bytes of each line (enough to
+    /// recognise "BDAT n LAST") and allocates nothing unless a line starts with BDAT. (A byte-at-a-time version with a
+    /// string per line cost about as much CPU as MailKit's own encoding of a 100 KB attachment: issue 9's benchmark.)
+    /// </remarks>
     internal sealed class EndOfDataWatch : IProtocolLogger
     {
-        private const int MaxCommandLine = 512;
-        private readonly StringBuilder _line = new StringBuilder();
+        // A BDAT command is "BDAT" SP chunk-size [SP "LAST"] (RFC 3030): 64 bytes hold any real one.
+        private const int MaxCommandLine = 64;
+        private readonly object _gate = new object();
+        private readonly byte[] _line = new byte[MaxCommandLine];
+        private int _lineLength; // bytes seen on the current line (may exceed what _line keeps)
         private int _tail; // the last four client bytes, oldest in the high byte
         private long _chunkLeft; // bytes of a BDAT chunk still to come
         private bool _chunkIsLast;
@@ -33,7 +42,7 @@ namespace G5Mail.Core.Smtp
         /// <summary>Call before each message: forgets the previous message's end.</summary>
         public void Arm()
         {
-            lock (_line)
+            lock (_gate)
             {
                 Volatile.Write(ref _ended, 0);
             }
@@ -41,9 +50,9 @@ namespace G5Mail.Core.Smtp
 
         public void LogConnect(Uri uri)
         {
-            lock (_line)
+            lock (_gate)
             {
-                _line.Clear();
+                _lineLength = 0;
                 _tail = 0;
                 _chunkLeft = 0;
             }
@@ -51,12 +60,9 @@ namespace G5Mail.Core.Smtp
 
         public void LogClient(byte[] buffer, int offset, int count)
         {
-            lock (_line)
+            lock (_gate)
             {
-                for (int i = offset; i < offset + count; i++)
-                {
-                    Take(buffer[i]);
-                }
+                Take(new ReadOnlySpan<byte>(buffer, offset, count));
             }
         }
 
@@ -68,35 +74,80 @@ namespace G5Mail.Core.Smtp
         {
         }
 
-        private void Take(byte b)
+        private void Take(ReadOnlySpan<byte> bytes)
         {
-            if (_chunkLeft > 0)
+            while (bytes.Length > 0)
             {
-                // Inside a BDAT chunk: raw bytes, no lines, no terminator.
-                if (--_chunkLeft == 0 && _chunkIsLast)
+                if (_chunkLeft > 0)
+                {
+                    // Inside a BDAT chunk: raw bytes, no lines, no terminator.
+                    int skip = (int)Math.Min(_chunkLeft, bytes.Length);
+                    _chunkLeft -= skip;
+                    bytes = bytes.Slice(skip);
+                    if (_chunkLeft == 0 && _chunkIsLast)
+                    {
+                        Volatile.Write(ref _ended, 1);
+                    }
+
+                    continue;
+                }
+
+                int lf = bytes.IndexOf((byte)'\n');
+                ReadOnlySpan<byte> text = lf < 0 ? bytes : bytes.Slice(0, lf);
+                Append(text);
+                if (lf < 0)
+                {
+                    return;
+                }
+
+                // CR LF "." CR LF: this LF after CR LF "." CR.
+                if (_tail == 0x0D0A2E0D)
                 {
                     Volatile.Write(ref _ended, 1);
                 }
 
+                _tail = (_tail << 8) | '\n';
+                EndOfLine();
+                bytes = bytes.Slice(lf + 1);
+            }
+        }
+
+        /// <summary>Bytes of the current line (no LF among them): the tail, and the line's first bytes.</summary>
+        private void Append(ReadOnlySpan<byte> text)
+        {
+            if (text.Length >= 4)
+            {
+                _tail = (text[text.Length - 4] << 24) | (text[text.Length - 3] << 16) | (text[text.Length - 2] << 8) | text[text.Length - 1];
+            }
+            else
+            {
+                foreach (byte b in text)
+                {
+                    _tail = (_tail << 8) | b;
+                }
+            }
+
+            if (_lineLength < MaxCommandLine)
+            {
+                int keep = Math.Min(text.Length, MaxCommandLine - _lineLength);
+                text.Slice(0, keep).CopyTo(_line.AsSpan(_lineLength));
+            }
+
+            _lineLength = (int)Math.Min((long)_lineLength + text.Length, int.MaxValue);
+        }
+
+        private void EndOfLine()
+        {
+            int length = _lineLength;
+            _lineLength = 0;
+            // Only a short line that starts with BDAT can be one; everything else (headers, base64) is passed by.
+            if (length > MaxCommandLine || length < 6 || (_line[0] | 0x20) != 'b' || (_line[1] | 0x20) != 'd' || (_line[2] | 0x20) != 'a' ||
+                (_line[3] | 0x20) != 't' || _line[4] != ' ')
+            {
                 return;
             }
 
-            // CR LF "." CR LF: this LF after CR LF "." CR.
-            if (b == (byte)'\n' && _tail == 0x0D0A2E0D)
-            {
-                Volatile.Write(ref _ended, 1);
-            }
-
-            _tail = (_tail << 8) | b;
-            if (b == (byte)'\n')
-            {
-                OnLine(_line.ToString());
-                _line.Clear();
-            }
-            else if (_line.Length < MaxCommandLine && b != (byte)'\r')
-            {
-                _line.Append((char)b);
-            }
+            OnLine(Encoding.ASCII.GetString(_line, 0, length).Replace("\r", string.Empty));
         }
 
         private void OnLine(string line)

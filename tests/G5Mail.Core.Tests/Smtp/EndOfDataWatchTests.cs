@@ -67,5 +67,32 @@ namespace G5Mail.Core.Tests.Smtp
             Write(watch, "BDAT 2 LAST\r\nde");
             Assert.True(watch.EndOfDataSent);
         }
+
+        [Fact]
+        public void The_end_is_found_exactly_at_the_last_byte_whatever_the_write_boundaries()
+        {
+            // A message as MailKit writes it (long base64 lines, a stuffed dot, then the terminator), cut into writes of
+            // every size from 1 to 9 bytes and in large blocks: the end is seen at the final LF and not one byte before.
+            var text = new StringBuilder("MAIL FROM:<a@example.se>\r\nRCPT TO:<b@example.se>\r\nDATA\r\nSubject: x\r\n\r\n");
+            for (int i = 0; i < 200; i++)
+            {
+                text.Append(Convert.ToBase64String(BitConverter.GetBytes(i * 7919L)).PadRight(76, 'Q')).Append("\r\n");
+            }
+
+            text.Append("..\r\n.x\r\n.\r\n");
+            byte[] bytes = Encoding.ASCII.GetBytes(text.ToString());
+            foreach (int size in new[] { 1, 2, 3, 4, 5, 7, 9, 4096, bytes.Length })
+            {
+                var watch = new EndOfDataWatch();
+                watch.LogConnect(new Uri("smtp://127.0.0.1:25"));
+                for (int at = 0; at < bytes.Length; at += size)
+                {
+                    Assert.False(watch.EndOfDataSent, $"ended early, writes of {size}, at byte {at}");
+                    watch.LogClient(bytes, at, Math.Min(size, bytes.Length - at));
+                }
+
+                Assert.True(watch.EndOfDataSent, $"writes of {size}");
+            }
+        }
     }
 }
