@@ -100,7 +100,12 @@ namespace G5Mail.Core.Smtp
                     try
                     {
                         // _endOfData (the client's protocol logger) sees whether the end of the data went out.
-                        string response = await client.SendAsync(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken).ConfigureAwait(false);
+                        // Synchronous on purpose: SendRun blocks on this call anyway, and MailKit's async path hands every
+                        // reply to a thread-pool thread only to wake the blocked caller again: two wake-ups per reply
+                        // instead of one, which on a busy two-core host cost more than the SMTP work (issue 9's benchmark,
+                        // line 1). MailKit's sync I/O honours the cancellation token (it polls the socket) and logs every
+                        // write to the protocol logger exactly as the async path does.
+                        string response = client.Send(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken);
                         return new TransportReceipt(message.MessageId, response);
                     }
                     finally
