@@ -33,9 +33,9 @@ param(
     [switch] $SkipXunit,
     [switch] $SkipPester,
 
-    # Bench only: which lines to run (0-5; default all).
-    [ValidateRange(0, 5)]
-    [int[]] $BenchLines = @(0, 1, 2, 3, 4, 5),
+    # Bench only: which lines to run (0-5; default all): -BenchLines 1,3 (also as one string '1,3' from a shell).
+    [ValidatePattern('^[0-5](,[0-5])*$')]
+    [string[]] $BenchLines = @('0', '1', '2', '3', '4', '5'),
 
     # Bench only: messages per client in lines 0 and 1 (default 500).
     [ValidateRange(10, 100000)]
@@ -50,9 +50,9 @@ param(
     [int] $BenchDelayMs = 5,
 
     # Bench only: also run line 1 with Send-G5Document -ThrottleLimit N and MailKit on N connections, for each N
-    # (informational rows, no target).
-    [ValidateRange(2, 64)]
-    [int[]] $ThrottleLimit = @(),
+    # (informational rows, no target): -ThrottleLimit 2,4 (also as one string '2,4' from a shell).
+    [ValidatePattern('^\d+(,\d+)*$')]
+    [string[]] $ThrottleLimit = @(),
 
     # Bench only: also write every measurement as JSON to this file.
     [string] $BenchJson
@@ -148,9 +148,10 @@ function Invoke-Bench {
     $arguments = @($benchDll, 'run', '--root', $Root, '--pwsh', $pwsh)
     foreach ($a in $pwshArgs) { $arguments += '--pwsh-arg', $a }
     $arguments += '--module', (Join-Path $Root 'artifacts/G5Mail/G5Mail.psd1')
-    $arguments += '--lines', (($BenchLines | Sort-Object -Unique) -join ',')
+    # From a shell "1,3" arrives as one string; from PowerShell 1,3 is an array: both become "1,3".
+    $arguments += '--lines', ((($BenchLines -join ',') -split ',' | Sort-Object -Unique) -join ',')
     $arguments += '--messages', "$BenchMessages", '--rounds', "$BenchRounds", '--delay-ms', "$BenchDelayMs"
-    if ($ThrottleLimit) { $arguments += '--throttle', (($ThrottleLimit | Sort-Object -Unique) -join ',') }
+    if ($ThrottleLimit) { $arguments += '--throttle', ((($ThrottleLimit -join ',') -split ',' | ForEach-Object { [int] $_ } | Where-Object { $_ -ge 2 } | Sort-Object -Unique) -join ',') }
     if ($BenchJson) { $arguments += '--json', [IO.Path]::GetFullPath($BenchJson, (Get-Location).Path) }
     Write-Host "== Bench: dotnet $($arguments -join ' ')" -ForegroundColor Cyan
     & dotnet @arguments

@@ -170,9 +170,10 @@ public sealed class Harness
     {
         public bool Ok => Error == null;
 
-        public string Cell => Ok ? F(MedianMs) : Error == "n/a" ? "n/a" : "failed";
+        /// <summary>Time per message: (last final dot - first final dot) / (messages - 1), the batch's own time.</summary>
+        public string TimeCell => Ok ? F(MeanMs) : Error == "n/a" ? "n/a" : "failed";
 
-        public string MeanCell => Ok ? F(MeanMs) : "-";
+        public string MedianCell => Ok ? F(MedianMs) : "-";
     }
 
     private static string F(double value) => double.IsNaN(value) ? "-" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
@@ -223,7 +224,7 @@ public sealed class Harness
         double rtt = await MeasureRoundTripAsync(setup.Proxy.EndPoint).ConfigureAwait(false);
         double direct = await MeasureRoundTripAsync(setup.Sink.EndPoint).ConfigureAwait(false);
         var section = new ReportSection("0", $"Sink ceiling: raw socket, one connection, STARTTLS + AUTH, pipelined, the same {payload.Length / 1024} KB message pre-encoded, {_messages} messages");
-        section.Row("path", "ms/message (median)", "mean", "p90", "SMTP round trip");
+        section.Row("path", "ms/message", "median interval", "p90", "SMTP round trip");
         foreach ((string name, IPEndPoint endPoint, double roundTrip) in new[] { ("loopback", setup.Sink.EndPoint, direct), ($"proxy {_delayMs} ms each way", setup.Proxy.EndPoint, rtt) })
         {
             setup.Sink.Reset();
@@ -239,7 +240,7 @@ public sealed class Harness
             }
 
             RunStats stats = Stats("ceiling", setup.Sink.Snapshot(), _messages, watch.Elapsed, error);
-            section.Row(name, stats.Cell, stats.MeanCell, F(stats.P90Ms), F(roundTrip) + " ms");
+            section.Row(name, stats.TimeCell, stats.MedianCell, F(stats.P90Ms), F(roundTrip) + " ms");
             _json[$"ceiling_{(endPoint == setup.Sink.EndPoint ? "loopback" : "proxy")}"] = JsonSerializer.SerializeToNode(stats, JsonOptions);
         }
 
@@ -294,8 +295,8 @@ public sealed class Harness
 
     private async Task<ReportSection> ThroughputAsync(Setup setup)
     {
-        var section = new ReportSection("1", $"Throughput: {_messages} messages, one 100 KB PDF each, STARTTLS + AUTH; ms per message at the sink (median of intervals" +
-            (_rounds > 1 ? $"; MailKit and G5Mail: median of {_rounds} interleaved rounds)" : ")"));
+        var section = new ReportSection("1", $"Throughput: {_messages} messages, one 100 KB PDF each, STARTTLS + AUTH; ms per message = the batch's time at the sink (first to last final dot) / messages" +
+            (_rounds > 1 ? $"; MailKit and G5Mail: median of {_rounds} interleaved rounds" : string.Empty));
         var loopback = setup.Sink.EndPoint.Port;
         var proxied = setup.Proxy.EndPoint.Port;
         var results = new Dictionary<(string Client, bool Proxy), RunStats>();
@@ -362,13 +363,13 @@ public sealed class Harness
             }
         }
 
-        section.Row("client", "loopback", "mean", "vs floor", $"{2 * _delayMs} ms RTT", "mean", "vs floor", "connections");
+        section.Row("client", "loopback ms/msg", "median interval", "vs floor", $"{2 * _delayMs} ms RTT ms/msg", "median interval", "vs floor", "connections");
         void Add(string key, string label)
         {
             RunStats a = results[(key, false)], b = results[(key, true)];
             RunStats fa = results[("floor", false)], fb = results[("floor", true)];
-            section.Row(label, a.Cell, a.MeanCell, a.Ok && fa.Ok ? Ratio(a.MedianMs, fa.MedianMs) : "-",
-                b.Cell, b.MeanCell, b.Ok && fb.Ok ? Ratio(b.MedianMs, fb.MedianMs) : "-", $"{a.Connections}/{b.Connections}");
+            section.Row(label, a.TimeCell, a.MedianCell, a.Ok && fa.Ok ? Ratio(a.MeanMs, fa.MeanMs) : "-",
+                b.TimeCell, b.MedianCell, b.Ok && fb.Ok ? Ratio(b.MeanMs, fb.MeanMs) : "-", $"{a.Connections}/{b.Connections}");
             _json[$"throughput_{key}_loopback"] = JsonSerializer.SerializeToNode(a, JsonOptions);
             _json[$"throughput_{key}_proxy"] = JsonSerializer.SerializeToNode(b, JsonOptions);
         }
@@ -385,6 +386,8 @@ public sealed class Harness
         }
 
         section.Notes.Add("The floor is a C# program (net10.0 MailKit/MimeKit, no PowerShell); the PowerShell-script loop is informational.");
+        section.Notes.Add("Targets compare ms/msg, the batch's time per message. A client without TCP_NODELAY (the plain floor) is fast on most " +
+                          "messages and stalls ~40 ms on some (Nagle + delayed ACK): its median interval hides the stalls, its time does not.");
         if (_throttleLimits.Length > 0)
         {
             section.Notes.Add(throttleSupported
@@ -397,12 +400,12 @@ public sealed class Harness
         bool ok = g.Ok && s.Ok && f.Ok && gl.Ok && fl.Ok;
         if (ok)
         {
-            section.Notes.Add($"Send-MailMessage / G5Mail: {Ratio(s.MedianMs, g.MedianMs)} at {2 * _delayMs} ms RTT, " +
-                              (sl.Ok ? $"{Ratio(sl.MedianMs, gl.MedianMs)} on loopback." : "loopback run failed."));
+            section.Notes.Add($"Send-MailMessage / G5Mail: {Ratio(s.MeanMs, g.MeanMs)} at {2 * _delayMs} ms RTT, " +
+                              (sl.Ok ? $"{Ratio(sl.MeanMs, gl.MeanMs)} on loopback." : "loopback run failed."));
         }
 
         section.Target = $"at {2 * _delayMs} ms RTT G5Mail >= 4x faster than Send-MailMessage; G5Mail <= 1.25x the MailKit floor, loopback and {2 * _delayMs} ms RTT";
-        section.Pass = ok && s.MedianMs >= 4 * g.MedianMs && g.MedianMs <= 1.25 * f.MedianMs && gl.MedianMs <= 1.25 * fl.MedianMs;
+        section.Pass = ok && s.MeanMs >= 4 * g.MeanMs && g.MeanMs <= 1.25 * f.MeanMs && gl.MeanMs <= 1.25 * fl.MeanMs;
         return section;
     }
 

@@ -215,7 +215,10 @@ namespace G5Mail.Core.Sending
         {
             var part = new MimePart(ContentType.Parse(file.ContentType))
             {
-                Content = new MimeContent(withContent ? new LazyFileStream(file.FullPath) : (Stream)new MemoryStream(Array.Empty<byte>(), false)),
+                // The file's base64 text, already in MimeKit's line format: MimeKit copies it instead of encoding it.
+                Content = withContent
+                    ? new MimeContent(new Base64FileStream(file.FullPath), ContentEncoding.Base64)
+                    : new MimeContent(new MemoryStream(Array.Empty<byte>(), false)),
                 ContentDisposition = new ContentDisposition(ContentDisposition.Attachment),
                 ContentTransferEncoding = ContentEncoding.Base64,
             };

@@ -294,7 +294,7 @@ namespace G5Mail.Core.Tests.Sending
             List<LazyFileStream> streams;
             using (var mime = message.ToMimeMessage())
             {
-                streams = mime.Attachments.OfType<MimePart>().Select(p => Assert.IsType<LazyFileStream>(p.Content!.Stream)).ToList();
+                streams = mime.Attachments.OfType<MimePart>().Select(p => Assert.IsType<Base64FileStream>(p.Content!.Stream).File).ToList();
                 Assert.Equal(2, streams.Count);
                 Assert.All(streams, s => Assert.False(s.IsOpen));
 
