@@ -413,3 +413,34 @@ $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
         $Installed.RepositoriesAfter | Should -Not -Contain 'G5MailLocal'
     }
 }
+
+Describe 'Installing by copying artifacts/G5Mail (the README commands)' {
+    BeforeAll {
+        $script:Copied = Invoke-Child -Name 'copy' -Arguments '-ModuleDir', $ModuleDir, '-ConfigDir', (Join-Path $TestDrive 'config-copy') -Script @'
+param([string] $ModuleDir, [string] $ConfigDir)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+$modules = ($env:PSModulePath -split [IO.Path]::PathSeparator)[0]
+New-Item -ItemType Directory -Force $modules | Out-Null
+Copy-Item $ModuleDir -Destination (Join-Path $modules 'G5Mail') -Recurse
+Import-Module G5Mail
+$env:G5MAIL_CONFIG_DIR = $ConfigDir
+[pscustomobject]@{
+    Home       = $HOME
+    ModuleBase = (Get-Module G5Mail).ModuleBase
+    Cmdlets    = @((Get-Module G5Mail).ExportedCmdlets.Keys | Sort-Object)
+    Synopsis   = "$((Get-Help Send-G5Document).Synopsis)".Trim()
+    Examples   = @((Get-Help Send-G5Document -Examples).examples.example).Count
+    Setting    = (Get-G5MailSetting).Path
+} | ConvertTo-Json
+'@
+    }
+
+    It 'Import-Module G5Mail by name finds the copy in the user module folder, with help and a working cmdlet' {
+        $Copied.ModuleBase | Should -BeLike "$($Copied.Home)*G5Mail"
+        @($Copied.Cmdlets) | Should -Be @($BuiltManifest.CmdletsToExport | Sort-Object)
+        $Copied.Synopsis | Should -Not -Match '^Send-G5Document(\s|$)'
+        $Copied.Examples | Should -BeGreaterOrEqual 1
+        $Copied.Setting | Should -BeLike ((Join-Path $TestDrive 'config-copy') + '*')
+    }
+}
