@@ -38,9 +38,14 @@ namespace G5Mail
             }
         }
 
+        /// <summary>
+        /// The engine error as an error record with its id, category and target; the record carries a
+        /// <see cref="G5MailErrorException"/>, not the engine's (or MailKit's, MSAL's) exception types, which live in
+        /// G5Mail's private load context.
+        /// </summary>
         internal static ErrorRecord ToErrorRecord(G5MailException ex)
         {
-            return new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Kind), ex.Target);
+            return new ErrorRecord(G5MailErrorException.From(ex), ex.ErrorId, ToCategory(ex.Kind), G5MailErrorException.PublicTarget(ex.Target));
         }
 
         internal static ErrorCategory ToCategory(ErrorKind kind)
@@ -60,11 +65,11 @@ namespace G5Mail
             var findings = SettingsFindings.Evaluate(settings, view.Sources);
             foreach (Core.Diagnostics.Finding finding in findings)
             {
-                if (finding.Severity == FindingSeverity.Warning)
+                if (finding.Severity == Core.Diagnostics.FindingSeverity.Warning)
                 {
                     WriteWarning(finding.Message);
                 }
-                else if (finding.Severity == FindingSeverity.Information)
+                else if (finding.Severity == Core.Diagnostics.FindingSeverity.Information)
                 {
                     WriteVerbose(finding.Message);
                 }
@@ -101,7 +106,7 @@ namespace G5Mail
 
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == FindingSeverity.Error)
+                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }

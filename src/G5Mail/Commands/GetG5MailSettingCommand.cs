@@ -25,7 +25,7 @@ namespace G5Mail.Commands
             SettingsView view;
             try
             {
-                view = service.Get(Scope);
+                view = service.Get(Scope.To<Core.Settings.SettingsScope>());
             }
             catch (G5MailException ex)
             {
@@ -36,7 +36,7 @@ namespace G5Mail.Commands
             WriteDebug($"{Scope}: {view.Sources.Count} sources, {view.Findings.Count} findings, {view.Problems.Count} problems.");
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == FindingSeverity.Error)
+                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }

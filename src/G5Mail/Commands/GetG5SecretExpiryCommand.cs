@@ -25,7 +25,7 @@ namespace G5Mail.Commands
             ExchangeOnlineOptions options;
             try
             {
-                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: AuthenticationFlow.ClientSecret);
+                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: Core.Settings.AuthenticationFlow.ClientSecret);
             }
             catch (G5MailException ex) when (Equals(ex.Target, "ClientSecret"))
             {

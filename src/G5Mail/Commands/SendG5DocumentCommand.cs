@@ -130,7 +130,7 @@ namespace G5Mail.Commands
             _elapsed.Start();
             void Overrides(Core.Settings.MailSettings settings)
             {
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method.To<Core.Settings.MailMethod>();
                 if (From != null) settings.From = From;
                 if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;

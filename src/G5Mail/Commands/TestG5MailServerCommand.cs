@@ -98,7 +98,7 @@ namespace G5Mail
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Method)))
             {
-                settings.Method = Method;
+                settings.Method = Method.To<Core.Settings.MailMethod>();
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Server)))
