@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -66,7 +67,12 @@ namespace G5Mail.Loading
                     return;
                 }
 
-                var folder = DependencyFolder.Beside(typeof(DependencyLoader).Assembly.Location);
+                // PowerShell imports a binary module from its file, so Location is set; a host that loaded G5Mail.dll from
+                // bytes gets no dependency folder (the engine then fails to load with a FileNotFoundException naming it).
+                string location = typeof(DependencyLoader).Assembly.Location;
+                var folder = location.Length > 0
+                    ? DependencyFolder.Beside(location)
+                    : new DependencyFolder(Path.Combine(AppContext.BaseDirectory, DependencyFolder.FolderName));
                 if (IsCoreClr)
                 {
                     InstallCore(folder);
