@@ -45,6 +45,20 @@ namespace G5Mail
             return new G5MailErrorException(exception.Message, engine?.ErrorId, PublicTarget(engine?.Target), exception.GetType().FullName ?? exception.GetType().Name, inner);
         }
 
+        /// <summary>True when the exception or one of its inner exceptions has a type of the engine or its dependencies.</summary>
+        internal static bool InvolvesPrivateTypes(Exception exception)
+        {
+            for (Exception? e = exception; e != null; e = e.InnerException)
+            {
+                if (IsPrivate(e.GetType()))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         /// <summary>A target from the engine stays as it is unless its type is private too (then its text).</summary>
         internal static object? PublicTarget(object? target) =>
             target == null || !IsPrivate(target.GetType()) ? target : target.ToString();

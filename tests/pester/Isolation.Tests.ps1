@@ -247,4 +247,27 @@ Describe 'What the cmdlets show the session' {
         }
         finally { Remove-Item $env:G5MAIL_CONFIG_DIR -Recurse -Force -ErrorAction SilentlyContinue }
     }
+
+    It 'stands in for a MailKit exception anywhere in the chain, and leaves BCL-only chains as they are' {
+        # The mapping the cmdlets apply to every error record (and to anything the engine failed to wrap), called
+        # directly: such exceptions do not occur on purpose. MailKit is G5Mail's own copy from the private context.
+        $from = [G5Mail.G5MailErrorException].GetMethod('From', [Reflection.BindingFlags] 'NonPublic, Static')
+        $mailKit = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { -not $_.IsDynamic -and $_.Location -eq (Join-Path $script:Artifacts 'lib/MailKit.dll') }
+        $mailKit | Should -Not -BeNullOrEmpty -Because 'the sends above loaded G5Mail''s MailKit'
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($mailKit) | Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default)
+        $inner = $mailKit.GetType('MailKit.ServiceNotConnectedException', $true)::new('The SmtpClient is not connected.')
+        $outer = [InvalidOperationException]::new('Sending failed.', $inner)
+
+        $mapped = $from.Invoke($null, @($outer))
+        $mapped | Should -BeOfType ([G5Mail.G5MailErrorException])
+        $mapped.Message | Should -Be 'Sending failed.'
+        $mapped.OriginalType | Should -Be 'System.InvalidOperationException'
+        $mapped.ErrorId | Should -BeNullOrEmpty
+        $mapped.InnerException | Should -BeOfType ([G5Mail.G5MailErrorException])
+        $mapped.InnerException.Message | Should -Be 'The SmtpClient is not connected.'
+        $mapped.InnerException.OriginalType | Should -Be 'MailKit.ServiceNotConnectedException'
+
+        $bcl = [IO.IOException]::new('Broken pipe', [Net.Sockets.SocketException]::new(32))
+        [object]::ReferenceEquals($from.Invoke($null, @($bcl)), $bcl) | Should -BeTrue
+    }
 }

@@ -19,7 +19,7 @@ namespace G5Mail.Commands
         [ValidateRange(0, 3650)]
         public int WarningDays { get; set; } = 30;
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             SettingsView view = LoadEffectiveSettingsView();
             ExchangeOnlineOptions options;

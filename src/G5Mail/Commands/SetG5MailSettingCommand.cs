@@ -113,7 +113,7 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void Process()
         {
             var service = new SettingsService();
             SettingsChangePlan plan;
