@@ -70,9 +70,15 @@ function Publish-ModuleLayout {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
     New-Item -ItemType Directory -Path $out | Out-Null
 
+    # Only the cmdlet assembly (G5Mail.dll: cmdlets, parameter and output types, the dependency loader) lies beside
+    # the manifest and loads into PowerShell's default context; the engine and its dependencies (MailKit, MimeKit,
+    # BouncyCastle, MSAL, System.* packages) go into lib/, which G5Mail.dll loads in isolation (src/G5Mail/Loading).
     $bin = Join-Path $Root "src/G5Mail/bin/$Configuration/netstandard2.0"
-    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' } |
-        Copy-Item -Destination $out
+    $lib = Join-Path $out 'lib'
+    New-Item -ItemType Directory -Path $lib | Out-Null
+    $binaries = Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' }
+    $binaries | Where-Object { $_.BaseName -eq 'G5Mail' } | Copy-Item -Destination $out
+    $binaries | Where-Object { $_.BaseName -ne 'G5Mail' } | Copy-Item -Destination $lib
 
     Get-ChildItem (Join-Path $Root 'src/G5Mail/Formats') -Filter '*.ps1xml' -ErrorAction SilentlyContinue | Copy-Item -Destination $out
 

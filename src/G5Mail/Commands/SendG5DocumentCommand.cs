@@ -125,12 +125,12 @@ namespace G5Mail.Commands
         [ValidateRange(0.0, 3600.0)]
         public double RetryDelaySeconds { get; set; } = RetryPolicy.DefaultBaseDelay.TotalSeconds;
 
-        protected override void BeginProcessing()
+        protected override void Begin()
         {
             _elapsed.Start();
             void Overrides(Core.Settings.MailSettings settings)
             {
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method.To<Core.Settings.MailMethod>();
                 if (From != null) settings.From = From;
                 if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
@@ -161,7 +161,7 @@ namespace G5Mail.Commands
             _run = new SendRun(options, () => TransportFactory.Create(effective, _log, options.OutlookAction), _log);
         }
 
-        protected override void ProcessRecord()
+        protected override void Process()
         {
             var request = new DocumentRequest
             {
@@ -181,7 +181,7 @@ namespace G5Mail.Commands
             }
         }
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             SendRun run = _run!;
             IReadOnlyList<PlannedMessage> plan = run.Plan();
