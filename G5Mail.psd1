@@ -33,6 +33,9 @@
   Uncertain instead of being sent twice; -JournalPath makes a scheduled batch safe to run again.
 - Test-G5MailServer checks DNS, TCP, TLS and certificate, authentication and size limit without sending mail.
 - Get-G5SecretExpiry warns before the Exchange Online app's client secret expires.
+- Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a
+  private AssemblyLoadContext on PowerShell 7 (an AssemblyResolve handler on Windows PowerShell 5.1); parameter and
+  output types all belong to G5Mail.dll.
 - Help for every cmdlet and about_G5Mail; format views for every output type.
 '@
         }

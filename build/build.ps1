@@ -22,7 +22,7 @@ param(
     # Demo only: exit right after sending instead of waiting for Enter.
     [switch] $NoWait,
 
-    # Test only: run only the Pester files whose name matches (e.g. 'Send'); xunit runs only with -Filter '' (default).
+    # Test only: run only the Pester files whose name contains one of these comma-separated patterns (e.g. 'Send,Isolation').
     [string] $PesterFilter = '*',
 
     [switch] $SkipXunit,
