@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using G5Mail.Core.Outlook;
 using G5Mail.Core.Sending;
 using G5Mail.Core.Settings;
@@ -151,7 +152,7 @@ namespace G5Mail.Core.Delivery
         private readonly DraftWriter? _drafts;
         private readonly List<MessageOutcome> _heldBack = new List<MessageOutcome>();
 
-        // Transport pool, guarded by _gate: every transport made (disposed at the end) and those no send is using now.
+        // Transport pool, guarded by _gate: every transport made (counted; one per connection) and those no send uses now.
         private readonly object _gate = new object();
         private readonly List<IMessageTransport> _transports = new List<IMessageTransport>();
         private readonly Stack<IMessageTransport> _idle = new Stack<IMessageTransport>();
@@ -239,7 +240,14 @@ namespace G5Mail.Core.Delivery
         /// Composes and sends one planned message (or writes its draft). Never throws for a failed message, only for
         /// cancellation.
         /// </summary>
-        public MessageOutcome Send(PlannedMessage planned, CancellationToken cancellationToken)
+        public MessageOutcome Send(PlannedMessage planned, CancellationToken cancellationToken) =>
+            SendAsync(planned, cancellationToken).GetAwaiter().GetResult();
+
+        /// <summary>
+        /// <see cref="Send"/> without holding a thread while the network works: with -ThrottleLimit several of these run
+        /// at once on the thread pool, and blocked pool threads would starve the very I/O they wait for.
+        /// </summary>
+        public async Task<MessageOutcome> SendAsync(PlannedMessage planned, CancellationToken cancellationToken)
         {
             if (_drafts != null)
             {
@@ -260,7 +268,7 @@ namespace G5Mail.Core.Delivery
                 transport = RentTransport();
                 _options.Journal?.RecordSending(planned, outcome, transport.Server); // on disk before the transport sees the message
                 outcome.Server = transport.Server;
-                TransportReceipt receipt = new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).GetAwaiter().GetResult();
+                TransportReceipt receipt = await new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).ConfigureAwait(false);
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
                 if (receipt.DraftReason != null)
                 {

@@ -11,7 +11,7 @@ namespace G5Mail.Core.Delivery
     /// hands the outcomes back strictly in the order the messages were given, each as soon as it and every one before it
     /// are done. The caller (the cmdlet, on the pipeline thread) starts messages while <see cref="CanStart"/>, takes what
     /// is ready with <see cref="TryTake"/> and writes it, and otherwise waits with <see cref="Wait"/>: all output,
-    /// prompts and progress stay on its thread; only <see cref="SendRun.Send"/> runs elsewhere.
+    /// prompts and progress stay on its thread; only <see cref="SendRun.SendAsync"/> runs elsewhere.
     /// With a limit of 1 a message is sent on the caller's thread inside <see cref="Start"/>, exactly as without a window.
     /// </summary>
     /// <remarks>
@@ -103,11 +103,11 @@ namespace G5Mail.Core.Delivery
             Task<MessageOutcome> send;
             try
             {
-                send = Task.Run(() =>
+                send = Task.Run(async () =>
                 {
                     try
                     {
-                        return _run.Send(planned, cancellationToken);
+                        return await _run.SendAsync(planned, cancellationToken).ConfigureAwait(false);
                     }
                     finally
                     {
