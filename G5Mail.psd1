@@ -2,6 +2,7 @@
     # Paths under artifacts/G5Mail/ are where the build lays the module out; the build copies this manifest there
     # with those prefixes removed, so the same file serves `Import-Module ./G5Mail.psd1` and the copyable folder.
     RootModule           = 'artifacts/G5Mail/G5Mail.dll'
+    # The one version source: every assembly takes its version from this line (Directory.Build.props reads it).
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core', 'Desktop')
     GUID                 = '6f0c5b8e-2a4d-4f7e-9a31-5c1d7e8b9f20'
@@ -10,17 +11,33 @@
     Copyright            = '(c) G5Mail. MIT License.'
     Description          = 'Send Monitor G5 business documents (orders, purchase orders, invoices) by e-mail: SMTP, Exchange Online (OAuth 2.0), Exchange on-premises (EWS) and Outlook.'
     PowerShellVersion    = '5.1'
-    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml')
+    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/SendSummary.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml')
     FunctionsToExport    = @()
     CmdletsToExport      = @('Set-G5MailSetting', 'Get-G5MailSetting', 'Send-G5Document', 'Test-G5MailServer', 'Get-G5SecretExpiry')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('Mail', 'SMTP', 'ExchangeOnline', 'Exchange', 'Outlook', 'MonitorG5', 'PDF', 'Invoice')
+            Tags         = @('Mail', 'Email', 'SMTP', 'ExchangeOnline', 'Exchange', 'EWS', 'Graph', 'OAuth', 'Outlook', 'MonitorG5', 'ERP', 'PDF', 'Invoice')
             ProjectUri   = 'https://github.com/g5mail/G5Mail'
             LicenseUri   = 'https://github.com/g5mail/G5Mail/blob/main/LICENSE'
-            ReleaseNotes = 'Settings engine, SMTP sending with optimal splitting, server tests.'
+            # Say what changed in this ModuleVersion (a test checks that the notes name it).
+            ReleaseNotes = @'
+0.1.0 - first release.
+- Set-G5MailSetting / Get-G5MailSetting: System and User settings, every value checked, secrets encrypted (DPAPI on
+  Windows, AES-256 + HMAC elsewhere), where each effective value comes from, findings that say what to change.
+- Send-G5Document: one message per document or combined per recipient and split optimally by size; SMTP, Exchange
+  Online (OAuth 2.0 client secret or username/password, over Microsoft Graph or SMTP XOAUTH2), Exchange on-premises
+  (EWS) and classic Outlook on Windows; -DraftDirectory writes Outlook-ready .eml drafts on every platform.
+- Transient failures are retried with backoff (Retry-After honoured); a message that may have left is reported
+  Uncertain instead of being sent twice; -JournalPath makes a scheduled batch safe to run again.
+- Test-G5MailServer checks DNS, TCP, TLS and certificate, authentication and size limit without sending mail.
+- Get-G5SecretExpiry warns before the Exchange Online app's client secret expires.
+- Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a
+  private AssemblyLoadContext on PowerShell 7 (an AssemblyResolve handler on Windows PowerShell 5.1); parameter and
+  output types all belong to G5Mail.dll.
+- Help for every cmdlet and about_G5Mail; format views for every output type.
+'@
         }
     }
 }

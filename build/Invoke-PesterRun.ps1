@@ -10,7 +10,11 @@ Import-Module (Get-PesterModulePath) -Force
 
 $env:G5MAIL_MODULE_PATH = Join-Path $Root 'G5Mail.psd1'
 $env:G5MAIL_REPO_ROOT = $Root
-$files = Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' | Where-Object Name -like "*$Filter*"
+# -Filter takes one or more name patterns separated by commas ('Send,Isolation').
+$patterns = @($Filter -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$files = @(Get-ChildItem (Join-Path $Root 'tests/pester') -Filter '*.Tests.ps1' |
+    Where-Object { $name = $_.Name; @($patterns | Where-Object { $name -like "*$_*" }).Count -gt 0 })
+if ($files.Count -eq 0) { throw "No Pester file in tests/pester matches '$Filter'." }
 
 $config = New-PesterConfiguration
 $config.Run.Path = @($files.FullName)

@@ -3,7 +3,8 @@
 .SYNOPSIS
     Builds, tests and demonstrates G5Mail.
 .DESCRIPTION
-    Build : compiles the solution (Release) and lays out the copyable module folder artifacts/G5Mail/.
+    Build : compiles the solution (Release), lays out the copyable module folder artifacts/G5Mail/ and packs it into
+            artifacts/packages/G5Mail.<version>.nupkg (build/Package.ps1).
     Test  : Build, then the xunit tests, then the Pester tests against the built module in a fresh child pwsh.
             Ends with one line "N passed, N failed" (both runners added up); exits non-zero when anything failed.
     Demo  : Build, start smtp4dev on loopback and really send sample documents to it (see build/Demo.ps1).
@@ -27,7 +28,7 @@ param(
     # Demo only: exit right after sending instead of waiting for Enter.
     [switch] $NoWait,
 
-    # Test only: run only the Pester files whose name matches (e.g. 'Send'); xunit runs only with -Filter '' (default).
+    # Test only: run only the Pester files whose name contains one of these comma-separated patterns (e.g. 'Send,Isolation').
     [string] $PesterFilter = '*',
 
     [switch] $SkipXunit,
@@ -81,6 +82,8 @@ function Invoke-Build {
     Invoke-Native dotnet @('build', (Join-Path $Root 'G5Mail.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
     Invoke-Native dotnet @('restore', (Join-Path $PSScriptRoot 'Tools.proj'), '--nologo', '-v', 'q')
     Publish-ModuleLayout -Root $Root -Configuration $Configuration
+    # artifacts/packages/G5Mail.<ModuleVersion>.nupkg, for Install-PSResource from a folder repository or a feed.
+    & (Join-Path $PSScriptRoot 'Package.ps1') -Root $Root
 }
 
 function Invoke-Test {

@@ -15,6 +15,54 @@ function Get-PwshCommand {
     @($exe)
 }
 
+# Runs a script file in a child pwsh whose profile folders are all under $HomePath: HOME, the XDG folders (and on
+# Windows USERPROFILE, APPDATA, LOCALAPPDATA), so PSResourceGet's repository list, CurrentUser installs and
+# PowerShell's caches land there and the real user profile is not touched. PSModulePath is reset to PowerShell's
+# own modules; the child adds its (isolated) user module folder itself. Returns ExitCode, Output and Errors (text).
+function Invoke-IsolatedPwsh {
+    param(
+        [Parameter(Mandatory)] [string] $File,
+        [Parameter(Mandatory)] [string] $HomePath,
+        [string[]] $Arguments = @(),
+        [hashtable] $Environment = @{},
+        [int] $TimeoutSeconds = 300
+    )
+    $cmd = @(Get-PwshCommand)
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($cmd[0])
+    foreach ($a in @($cmd | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $File) + $Arguments) { $psi.ArgumentList.Add($a) }
+    $psi.UseShellExecute = $false
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.WorkingDirectory = $HomePath
+    $folders = @{
+        HOME = $HomePath; XDG_CONFIG_HOME = Join-Path $HomePath '.config'; XDG_DATA_HOME = Join-Path $HomePath '.local/share'
+        XDG_CACHE_HOME = Join-Path $HomePath '.cache'; USERPROFILE = $HomePath
+        APPDATA = Join-Path $HomePath 'AppData/Roaming'; LOCALAPPDATA = Join-Path $HomePath 'AppData/Local'
+    }
+    foreach ($f in $folders.GetEnumerator()) {
+        New-Item -ItemType Directory -Path $f.Value -Force | Out-Null
+        $psi.Environment[$f.Key] = $f.Value
+    }
+    $psi.Environment['PSModulePath'] = Join-Path $PSHOME 'Modules'
+    $psi.Environment['POWERSHELL_TELEMETRY_OPTOUT'] = '1'
+    $psi.Environment['POWERSHELL_UPDATECHECK'] = 'Off'
+    $psi.Environment['DOTNET_CLI_TELEMETRY_OPTOUT'] = '1'
+    foreach ($e in $Environment.GetEnumerator()) { $psi.Environment[$e.Key] = [string] $e.Value }
+
+    $p = [System.Diagnostics.Process]::Start($psi)
+    try {
+        $out = $p.StandardOutput.ReadToEndAsync()
+        $err = $p.StandardError.ReadToEndAsync()
+        if (-not $p.WaitForExit($TimeoutSeconds * 1000)) {
+            $p.Kill($true)
+            throw "Invoke-IsolatedPwsh: $File did not finish within $TimeoutSeconds s."
+        }
+        $p.WaitForExit()
+        [pscustomobject]@{ ExitCode = $p.ExitCode; Output = $out.GetAwaiter().GetResult(); Errors = $err.GetAwaiter().GetResult() }
+    }
+    finally { $p.Dispose() }
+}
+
 # Lays out artifacts/G5Mail/: manifest, binaries, formats and help, ready to copy into $env:PSModulePath.
 function Publish-ModuleLayout {
     param([string] $Root, [string] $Configuration)
@@ -22,9 +70,15 @@ function Publish-ModuleLayout {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
     New-Item -ItemType Directory -Path $out | Out-Null
 
+    # Only the cmdlet assembly (G5Mail.dll: cmdlets, parameter and output types, the dependency loader) lies beside
+    # the manifest and loads into PowerShell's default context; the engine and its dependencies (MailKit, MimeKit,
+    # BouncyCastle, MSAL, System.* packages) go into lib/, which G5Mail.dll loads in isolation (src/G5Mail/Loading).
     $bin = Join-Path $Root "src/G5Mail/bin/$Configuration/netstandard2.0"
-    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' } |
-        Copy-Item -Destination $out
+    $lib = Join-Path $out 'lib'
+    New-Item -ItemType Directory -Path $lib | Out-Null
+    $binaries = Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' }
+    $binaries | Where-Object { $_.BaseName -eq 'G5Mail' } | Copy-Item -Destination $out
+    $binaries | Where-Object { $_.BaseName -ne 'G5Mail' } | Copy-Item -Destination $lib
 
     Get-ChildItem (Join-Path $Root 'src/G5Mail/Formats') -Filter '*.ps1xml' -ErrorAction SilentlyContinue | Copy-Item -Destination $out
 
@@ -39,8 +93,10 @@ function Publish-ModuleLayout {
     if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
     Copy-Item $helpOut -Destination $rootHelp -Recurse
 
-    # The artifacts manifest is the root manifest with paths made relative to the module folder.
+    # The artifacts manifest is the root manifest (the one version source, see Directory.Build.props) with paths
+    # made relative to the module folder; the license travels with the module.
     $manifest = Get-Content -Raw (Join-Path $Root 'G5Mail.psd1')
     $manifest = $manifest -replace "artifacts/G5Mail/", ''
-    Set-Content -Path (Join-Path $out 'G5Mail.psd1') -Value $manifest -Encoding utf8NoBOM
+    Set-Content -Path (Join-Path $out 'G5Mail.psd1') -Value $manifest -Encoding utf8NoBOM -NoNewline
+    Copy-Item (Join-Path $Root 'LICENSE') -Destination $out
 }

@@ -25,7 +25,7 @@ namespace G5Mail
         public string Message { get; }
 
         internal static Finding From(G5Mail.Core.Diagnostics.Finding finding) =>
-            new Finding(finding.Severity, finding.Code, finding.Setting, finding.Message);
+            new Finding(finding.Severity.To<FindingSeverity>(), finding.Code, finding.Setting, finding.Message);
 
         public override string ToString() => $"{Severity} {Code}: {Message}";
     }

@@ -38,9 +38,53 @@ namespace G5Mail
             }
         }
 
+        // The cmdlets implement Begin, Process and End; PowerShell's entry points run them under Guard.
+        protected sealed override void BeginProcessing() => Guard(Begin);
+
+        protected sealed override void ProcessRecord() => Guard(Process);
+
+        protected sealed override void EndProcessing() => Guard(End);
+
+        protected virtual void Begin()
+        {
+        }
+
+        protected virtual void Process()
+        {
+        }
+
+        protected virtual void End()
+        {
+        }
+
+        /// <summary>
+        /// The engine turns what can go wrong into G5MailExceptions that the cmdlets report. Anything else of the engine's
+        /// or its dependencies' types that still escapes (an engine bug) stops the cmdlet with the same message and the
+        /// id PowerShell would give it (the exception's type name), but as a <see cref="G5MailErrorException"/>: no type
+        /// of G5Mail's private load context may reach the session.
+        /// </summary>
+        private void Guard(Action step)
+        {
+            try
+            {
+                step();
+            }
+            catch (Exception ex) when (G5MailErrorException.InvolvesPrivateTypes(ex))
+            {
+                var engine = ex as G5MailException;
+                ThrowTerminatingError(new ErrorRecord(G5MailErrorException.From(ex), engine?.ErrorId ?? ex.GetType().Name,
+                    engine != null ? ToCategory(engine.Kind) : ErrorCategory.NotSpecified, G5MailErrorException.PublicTarget(engine?.Target)));
+            }
+        }
+
+        /// <summary>
+        /// The engine error as an error record with its id, category and target; the record carries a
+        /// <see cref="G5MailErrorException"/>, not the engine's (or MailKit's, MSAL's) exception types, which live in
+        /// G5Mail's private load context.
+        /// </summary>
         internal static ErrorRecord ToErrorRecord(G5MailException ex)
         {
-            return new ErrorRecord(ex, ex.ErrorId, ToCategory(ex.Kind), ex.Target);
+            return new ErrorRecord(G5MailErrorException.From(ex), ex.ErrorId, ToCategory(ex.Kind), G5MailErrorException.PublicTarget(ex.Target));
         }
 
         internal static ErrorCategory ToCategory(ErrorKind kind)
@@ -60,11 +104,11 @@ namespace G5Mail
             var findings = SettingsFindings.Evaluate(settings, view.Sources);
             foreach (Core.Diagnostics.Finding finding in findings)
             {
-                if (finding.Severity == FindingSeverity.Warning)
+                if (finding.Severity == Core.Diagnostics.FindingSeverity.Warning)
                 {
                     WriteWarning(finding.Message);
                 }
-                else if (finding.Severity == FindingSeverity.Information)
+                else if (finding.Severity == Core.Diagnostics.FindingSeverity.Information)
                 {
                     WriteVerbose(finding.Message);
                 }
@@ -101,7 +145,7 @@ namespace G5Mail
 
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == FindingSeverity.Error)
+                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }

@@ -63,11 +63,11 @@ namespace G5Mail
             CoreSettings s = view.Settings;
             var result = new MailSettings
             {
-                Scope = view.Scope,
+                Scope = view.Scope.To<SettingsScope>(),
                 Path = view.Path,
                 SystemPath = view.SystemPath,
                 UserPath = view.UserPath,
-                Method = s.Method,
+                Method = s.Method?.To<MailMethod>(),
                 Server = s.Server,
                 Port = s.Port,
                 UseSsl = s.UseSsl,
@@ -76,13 +76,13 @@ namespace G5Mail
                 From = s.From,
                 ClientId = s.ClientId,
                 TenantId = s.TenantId,
-                AuthenticationFlow = s.AuthenticationFlow,
+                AuthenticationFlow = s.AuthenticationFlow?.To<AuthenticationFlow>(),
                 HasClientSecret = s.ClientSecret != null && s.ClientSecret.Length > 0,
                 ClientSecretExpiresOn = s.ClientSecretExpiresOn,
                 MaxAttachmentSizeMB = s.MaxAttachmentSizeMB,
                 CombineDocuments = s.CombineDocuments,
-                SendCopyToSelf = s.SendCopyToSelf,
-                ExchangeOnlineProtocol = s.ExchangeOnlineProtocol,
+                SendCopyToSelf = s.SendCopyToSelf?.To<CopyToSelf>(),
+                ExchangeOnlineProtocol = s.ExchangeOnlineProtocol?.To<ExchangeOnlineProtocol>(),
                 AuthorityHost = s.AuthorityHost,
                 GraphEndpoint = s.GraphEndpoint,
                 CertificateThumbprint = s.CertificateThumbprint,
@@ -90,12 +90,12 @@ namespace G5Mail
                 Findings = view.Findings.Select(Finding.From).ToArray(),
             };
 
-            if (view.Scope == SettingsScope.Effective)
+            if (view.Scope == Core.Settings.SettingsScope.Effective)
             {
                 var source = new PSObject();
                 foreach (SettingDefinition definition in SettingDefinitions.All)
                 {
-                    source.Properties.Add(new PSNoteProperty(definition.Name, view.Sources[definition.Name]));
+                    source.Properties.Add(new PSNoteProperty(definition.Name, view.Sources[definition.Name].To<SettingSource>()));
                 }
 
                 result.Source = source;

@@ -8,7 +8,7 @@ namespace G5Mail
     public sealed class ServerTestResult
     {
         /// <summary>The mail method tested (Smtp, ExchangeOnline, Exchange, Outlook); null when none is set.</summary>
-        public G5Mail.Core.Settings.MailMethod? Method { get; set; }
+        public MailMethod? Method { get; set; }
 
         public string? Server { get; set; }
         public int? Port { get; set; }
@@ -54,7 +54,7 @@ namespace G5Mail
         {
             return new ServerTestResult
             {
-                Method = probe.Method,
+                Method = probe.Method?.To<MailMethod>(),
                 Server = probe.Server,
                 Port = probe.Port,
                 Endpoint = probe.Endpoint,

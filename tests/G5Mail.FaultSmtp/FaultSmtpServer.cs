@@ -132,6 +132,8 @@ namespace G5Mail.FaultSmtp
         private readonly List<Socket> _open = new List<Socket>();
         private readonly Task _acceptLoop;
         private int _sessions;
+        private int _waiting;
+        private int _peakWaiting;
 
         private FaultSmtpServer()
         {
@@ -153,6 +155,18 @@ namespace G5Mail.FaultSmtp
 
         /// <summary>Connections accepted so far (one per attempt for a client that reconnects).</summary>
         public int Sessions => Volatile.Read(ref _sessions);
+
+        /// <summary>
+        /// How long the server thinks after a message's final dot before it keeps the message and replies (a relay that
+        /// scans mail), per message; null or zero for no wait. Lets tests hold messages in the air on several connections.
+        /// </summary>
+        public Func<AcceptedMessage, TimeSpan>? ReplyDelay { get; set; }
+
+        /// <summary>Messages waiting in <see cref="ReplyDelay"/> right now.</summary>
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        /// <summary>The most messages that were waiting in <see cref="ReplyDelay"/> at the same time: how many connections sent at once.</summary>
+        public int PeakWaiting => Volatile.Read(ref _peakWaiting);
 
         public IReadOnlyList<AcceptedMessage> Accepted
         {
@@ -436,6 +450,26 @@ namespace G5Mail.FaultSmtp
                             }
 
                             return;
+                        }
+
+                        TimeSpan delay = ReplyDelay?.Invoke(new AcceptedMessage(session, from, recipients.ToArray(), data, replied: true)) ?? TimeSpan.Zero;
+                        if (delay > TimeSpan.Zero)
+                        {
+                            int waiting = Interlocked.Increment(ref _waiting);
+                            int peak;
+                            while (waiting > (peak = Volatile.Read(ref _peakWaiting)) && Interlocked.CompareExchange(ref _peakWaiting, waiting, peak) != peak)
+                            {
+                            }
+
+                            Record(session, $"waiting {delay.TotalMilliseconds:0} ms before the reply");
+                            try
+                            {
+                                await Task.Delay(delay, token).ConfigureAwait(false);
+                            }
+                            finally
+                            {
+                                Interlocked.Decrement(ref _waiting);
+                            }
                         }
 
                         Fault? end = Take(FaultStage.EndOfData);

@@ -179,6 +179,26 @@ Describe 'Exchange Online through Microsoft Graph' {
         @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 50
     }
 
+    It '<Flow>: -ThrottleLimit 4 sends a 50-document pipeline on several connections with one token, results in input order' -ForEach @(
+        @{ Flow = 'ClientSecret' }, @{ Flow = 'UsernamePassword' }
+    ) {
+        Use-Exo -Server $Server -Config $Config -Flow $Flow
+        $files = @(Get-ChildItem $Batch -Filter *.pdf | Sort-Object Name)
+        $output = $files | Send-G5Document -To 'kund@example.se' -ThrottleLimit 4 -WarningAction SilentlyContinue -Verbose 4>&1
+        $results = @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $lines = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+
+        $results.Count | Should -Be 50
+        @($results | Where-Object Status -eq 'Sent').Count | Should -Be 50
+        ($results | ForEach-Object { $_.DocumentIds[0] }) -join ',' | Should -Be (($files | ForEach-Object BaseName) -join ',')
+        # More than one connection was opened, and all of them used the one token.
+        @($lines | Where-Object { $_ -match 'Opening connection \d+ of at most 4' }).Count | Should -BeGreaterThan 0
+        $stats = Get-G5TestServerStats -Server $Server
+        $stats.tokenRequests.total | Should -Be 1
+        $stats.messagesDelivered | Should -Be 50
+        @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 50
+    }
+
     It 'ClientSecret: a 20 MiB PDF travels through a draft and an upload session and arrives byte for byte' {
         Use-Exo -Server $Server -Config $Config
         $result = Send-G5Document -Path $Big -To 'ritning@example.se'

@@ -285,6 +285,74 @@ Describe 'TLS: STARTTLS and TLS on connect with generated certificates' {
     }
 }
 
+Describe 'Sending on several connections (-ThrottleLimit)' {
+    BeforeAll {
+        $script:Server = Start-Smtp4Dev
+        Use-Settings
+        $script:Batch = Join-Path $script:Docs 'throttle'
+        New-Item -ItemType Directory -Path $script:Batch -Force | Out-Null
+        # Forty different documents, each with content of its own, so every arrival can be matched to its document.
+        $script:BatchDocs = foreach ($i in 1..40) {
+            $id = 'T{0:D2}' -f $i
+            $pdf = New-TestPdf -Path (Join-Path $script:Batch "$id.pdf") -Lines "Faktura $id" -PadToBytes (2048 + 97 * $i)
+            [pscustomobject]@{ Path = $pdf.FullName; To = "kund$i@example.se"; DocumentId = $id }
+        }
+    }
+    AfterAll { Stop-Smtp4Dev $script:Server }
+    BeforeEach { Clear-Smtp4DevMessages $script:Server }
+
+    It 'sends 40 documents on four connections: each arrives once, byte for byte, and the results come in input order' {
+        $journal = Join-Path $script:Docs "throttle-$([guid]::NewGuid().ToString('N')).jsonl"
+        $output = $script:BatchDocs | Send-G5Document -ThrottleLimit 4 -JournalPath $journal -InformationVariable summary -Verbose 4>&1
+        $results = @($output | Where-Object { $_ -isnot [System.Management.Automation.VerboseRecord] })
+        $verbose = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+
+        $results.Count | Should -Be 40
+        ($results.Status | Sort-Object -Unique) | Should -Be 'Sent'
+        ($results | ForEach-Object { $_.DocumentIds[0] }) -join ',' | Should -Be (($script:BatchDocs.DocumentId) -join ',')
+        ($results | ForEach-Object { $_.To[0] }) -join ',' | Should -Be (($script:BatchDocs.To) -join ',')
+        $summary.MessageData.Sent | Should -Be 40
+        # Connections beyond the first are announced; there are never more than four.
+        $opened = @($verbose | Where-Object { $_ -match 'Opening connection (\d+) of at most 4' } | ForEach-Object { [int] ($_ -replace '^.*connection (\d+) of.*$', '$1') })
+        $opened.Count | Should -BeGreaterThan 0
+        ($opened | Measure-Object -Maximum).Maximum | Should -BeLessOrEqual 4
+
+        $delivered = @(Get-Smtp4DevMessage $script:Server)
+        $delivered.Count | Should -Be 40
+        ($delivered | ForEach-Object { "$($_.MessageId)" } | Sort-Object -Unique).Count | Should -Be 40
+        foreach ($result in $results) {
+            $message = @($delivered | Where-Object { "<$($_.MessageId)>" -eq $result.MessageId })
+            $message.Count | Should -Be 1
+            $message[0].To.Mailboxes[0].Address | Should -Be $result.To[0]
+            $document = $script:BatchDocs | Where-Object DocumentId -eq $result.DocumentIds[0]
+            Get-BytesHash (@(Get-MimeAttachment $message[0])[0].Bytes) | Should -Be (Get-BytesHash ([IO.File]::ReadAllBytes($document.Path)))
+        }
+
+        # The journal has one intent and one result per document, and a second run sends nothing again.
+        @(Get-Content $journal | Where-Object { $_ }).Count | Should -Be 80
+        $again = @($script:BatchDocs | Send-G5Document -ThrottleLimit 4 -JournalPath $journal)
+        ($again.Reason | Sort-Object -Unique) | Should -Be 'AlreadySent'
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 40
+    }
+
+    It '-WhatIf with -ThrottleLimit connects to nothing and lists the messages in input order' {
+        $results = @($script:BatchDocs | Select-Object -First 10 | Send-G5Document -ThrottleLimit 4 -WhatIf)
+        ($results.Status | Sort-Object -Unique) | Should -Be 'WhatIf'
+        ($results | ForEach-Object { $_.DocumentIds[0] }) -join ',' | Should -Be ((($script:BatchDocs | Select-Object -First 10).DocumentId) -join ',')
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
+    }
+
+    It 'cannot be combined with -DraftDirectory, which opens no connection' {
+        { Send-G5Document -Path $script:BatchDocs[0].Path -To 'kund@example.se' -ThrottleLimit 2 -DraftDirectory (Join-Path $script:Docs 'drafts') -ErrorAction Stop } |
+            Should -Throw -ErrorId 'AmbiguousParameterSet,G5Mail.Commands.SendG5DocumentCommand'
+    }
+
+    It 'refuses a limit outside 1 to 16' {
+        { Send-G5Document -Path $script:BatchDocs[0].Path -To 'kund@example.se' -ThrottleLimit 17 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'ParameterArgumentValidationError,G5Mail.Commands.SendG5DocumentCommand'
+    }
+}
+
 Describe 'Stopping (Ctrl+C)' {
     It 'stops a send waiting on a server that never answers, long before the 100 s network timeout' {
         # A listener that accepts and never speaks: without cancellation the send would wait for MailKit's timeout.
@@ -308,6 +376,41 @@ Describe 'Stopping (Ctrl+C)' {
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
         }
         finally {
+            $listener.Stop()
+            if ($ps) { $ps.Dispose() }
+        }
+    }
+
+    It 'stops all four connections of -ThrottleLimit 4 at once' {
+        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        $clients = [System.Collections.Generic.List[System.Net.Sockets.TcpClient]]::new()
+        try {
+            $port = $listener.LocalEndpoint.Port
+            $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+            Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $port -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
+            $docs = foreach ($i in 1..8) { (New-TestPdf -Path (Join-Path $script:Docs "Stop$i.pdf")).FullName }
+            $ps = [powershell]::Create()
+            [void] $ps.AddScript("Import-Module '$($env:G5MAIL_MODULE_PATH)'; `$env:G5MAIL_CONFIG_DIR = '$($env:G5MAIL_CONFIG_DIR)'; '$($docs -join "','")' | Send-G5Document -To 'kund@example.se' -ThrottleLimit 4")
+            $async = $ps.BeginInvoke()
+            foreach ($n in 1..4) {
+                $accepted = $listener.AcceptTcpClientAsync()
+                $accepted.Wait(30000) | Should -BeTrue -Because "the send opens connection $n to the silent server"
+                $clients.Add($accepted.Result)
+            }
+            $ps.Stop()
+            $async.IsCompleted | Should -BeTrue
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+            $listener.Pending() | Should -BeFalse -Because 'no fifth connection was opened'
+            # Each of the four connections was closed by the client when it stopped.
+            foreach ($client in $clients) {
+                $client.Client.Poll(10000000, [System.Net.Sockets.SelectMode]::SelectRead) | Should -BeTrue
+                $closed = try { $client.GetStream().Read([byte[]]::new(16), 0, 16) -eq 0 } catch [System.IO.IOException] { $true }
+                $closed | Should -BeTrue
+            }
+        }
+        finally {
+            foreach ($client in $clients) { $client.Dispose() }
             $listener.Stop()
             if ($ps) { $ps.Dispose() }
         }

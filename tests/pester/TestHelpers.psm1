@@ -148,7 +148,7 @@ $script:Http.Timeout = [TimeSpan]::FromMinutes(2)
 function Get-MimeKitType {
     $type = 'MimeKit.MimeMessage' -as [type]
     if (-not $type) {
-        Add-Type -Path (Join-Path $script:RepoRoot 'artifacts/G5Mail/MimeKit.dll')
+        Add-Type -Path (Join-Path $script:RepoRoot 'artifacts/G5Mail/lib/MimeKit.dll')
         $type = 'MimeKit.MimeMessage' -as [type]
     }
     $type

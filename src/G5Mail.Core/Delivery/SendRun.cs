@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Threading;
+using System.Threading.Tasks;
 using G5Mail.Core.Outlook;
 using G5Mail.Core.Sending;
 using G5Mail.Core.Settings;
@@ -50,6 +51,35 @@ namespace G5Mail.Core.Delivery
         public string? DraftDirectory { get; set; }
 
         public bool WritesDrafts => DraftDirectory != null;
+
+        /// <summary>The most -ThrottleLimit may ask for: more connections than this stop paying off and look like abuse to a relay.</summary>
+        public const int MaxThrottleLimit = 16;
+
+        private int _throttleLimit = 1;
+
+        /// <summary>
+        /// -ThrottleLimit: how many messages are sent at once, each on a connection (transport) of its own. 1 (the default)
+        /// sends one after another on one connection. See <see cref="ConnectionLimit"/> for what a run really uses.
+        /// </summary>
+        public int ThrottleLimit
+        {
+            get => _throttleLimit;
+            set
+            {
+                if (value < 1 || value > MaxThrottleLimit)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(value), value, $"The throttle limit must be between 1 and {MaxThrottleLimit}.");
+                }
+
+                _throttleLimit = value;
+            }
+        }
+
+        /// <summary>
+        /// The connections a run opens at most: <see cref="ThrottleLimit"/>, except 1 for Outlook (one COM application,
+        /// which serves one caller at a time) and for drafts (written to disk, no connection to share out).
+        /// </summary>
+        public int ConnectionLimit => WritesDrafts || Settings.Method == MailMethod.Outlook ? 1 : _throttleLimit;
 
         /// <summary>-RetryCount / -RetryDelaySeconds: how transient failures are retried (see <see cref="DeliveryRetry"/>).</summary>
         public RetryPolicy Retry { get; set; } = RetryPolicy.Default;
@@ -108,7 +138,10 @@ namespace G5Mail.Core.Delivery
     /// One Send-G5Document pipeline: collects documents, plans messages, composes and sends them through one transport
     /// (or, with a draft directory, writes them as .eml drafts and creates no transport at all), and turns every
     /// document into an outcome (Sent, Draft, Failed, Skipped, WhatIf). One bad document never stops the others.
-    /// Not thread-safe: the cmdlet drives it from the pipeline thread.
+    /// Add and Plan are for the pipeline thread. <see cref="Send"/> may run on up to
+    /// <see cref="SendRunOptions.ConnectionLimit"/> threads at once (see <see cref="SendWindow"/>): each send borrows a
+    /// transport that no other send uses meanwhile, and a new one is made only when all made so far are busy, so a run
+    /// opens at most as many connections as it sends messages at once.
     /// </summary>
     public sealed class SendRun : IDisposable
     {
@@ -118,8 +151,14 @@ namespace G5Mail.Core.Delivery
         private readonly DocumentCollector _collector = new DocumentCollector();
         private readonly DraftWriter? _drafts;
         private readonly List<MessageOutcome> _heldBack = new List<MessageOutcome>();
-        private IMessageTransport? _transport;
+
+        // Transport pool, guarded by _gate: every transport made (counted; one per connection) and those no send uses now.
+        private readonly object _gate = new object();
+        private readonly List<IMessageTransport> _transports = new List<IMessageTransport>();
+        private readonly Stack<IMessageTransport> _idle = new Stack<IMessageTransport>();
         private G5MailException? _transportError;
+        private string? _server;
+        private bool _disposed;
 
         public SendRun(SendRunOptions options, Func<IMessageTransport> transportFactory, IRunLog log)
         {
@@ -201,7 +240,14 @@ namespace G5Mail.Core.Delivery
         /// Composes and sends one planned message (or writes its draft). Never throws for a failed message, only for
         /// cancellation.
         /// </summary>
-        public MessageOutcome Send(PlannedMessage planned, CancellationToken cancellationToken)
+        public MessageOutcome Send(PlannedMessage planned, CancellationToken cancellationToken) =>
+            SendAsync(planned, cancellationToken).GetAwaiter().GetResult();
+
+        /// <summary>
+        /// <see cref="Send"/> without holding a thread while the network works: with -ThrottleLimit several of these run
+        /// at once on the thread pool, and blocked pool threads would starve the very I/O they wait for.
+        /// </summary>
+        public async Task<MessageOutcome> SendAsync(PlannedMessage planned, CancellationToken cancellationToken)
         {
             if (_drafts != null)
             {
@@ -216,12 +262,13 @@ namespace G5Mail.Core.Delivery
             }
 
             MessageOutcome outcome = Describe(message, planned);
+            IMessageTransport? transport = null;
             try
             {
-                IMessageTransport transport = GetTransport();
+                transport = RentTransport();
                 _options.Journal?.RecordSending(planned, outcome, transport.Server); // on disk before the transport sees the message
                 outcome.Server = transport.Server;
-                TransportReceipt receipt = new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).GetAwaiter().GetResult();
+                TransportReceipt receipt = await new DeliveryRetry(_options.Retry, _log).SendAsync(transport, message, cancellationToken).ConfigureAwait(false);
                 outcome.MessageId = receipt.MessageId ?? (receipt.MessageIdKnown ? message.MessageId : null);
                 if (receipt.DraftReason != null)
                 {
@@ -240,6 +287,13 @@ namespace G5Mail.Core.Delivery
                 // Uncertain: the server may have the message, so it is reported, never resent.
                 outcome.Status = ex.Failure == FailureClass.Uncertain ? DeliveryStatus.Uncertain : DeliveryStatus.Failed;
                 outcome.Error = ex;
+            }
+            finally
+            {
+                if (transport != null)
+                {
+                    ReturnTransport(transport);
+                }
             }
 
             outcome.Duration = watch.Elapsed;
@@ -305,28 +359,74 @@ namespace G5Mail.Core.Delivery
         private static object? SourceOf(PlannedMessage planned) =>
             planned.Documents.Count > 0 && planned.Documents[0].Requests.Count > 0 ? planned.Documents[0].Requests[0].Source : null;
 
-        private IMessageTransport GetTransport()
+        /// <summary>A transport no other send is using: an idle one, or a new one when all are busy.</summary>
+        private IMessageTransport RentTransport()
         {
-            // A transport that cannot even be created (e.g. method not supported) fails every message the same way.
-            if (_transportError != null)
+            lock (_gate)
             {
-                throw _transportError;
-            }
+                if (_disposed)
+                {
+                    throw new ObjectDisposedException(nameof(SendRun));
+                }
 
-            if (_transport == null)
-            {
+                // A transport that cannot even be created (e.g. method not supported) fails every message the same way.
+                if (_transportError != null)
+                {
+                    throw _transportError;
+                }
+
+                if (_idle.Count > 0)
+                {
+                    return _idle.Pop();
+                }
+
+                // Creating a transport connects nothing (it connects on its first message), so holding the lock is cheap.
+                IMessageTransport transport;
                 try
                 {
-                    _transport = _transportFactory();
+                    transport = _transportFactory();
                 }
                 catch (G5MailException ex)
                 {
                     _transportError = ex;
                     throw;
                 }
-            }
 
-            return _transport;
+                _transports.Add(transport);
+                _server ??= transport.Server;
+                if (_transports.Count > 1)
+                {
+                    _log.Verbose($"Opening connection {_transports.Count} of at most {_options.ConnectionLimit} to {transport.Server} (-ThrottleLimit).");
+                }
+
+                return transport;
+            }
+        }
+
+        private void ReturnTransport(IMessageTransport transport)
+        {
+            lock (_gate)
+            {
+                if (_disposed)
+                {
+                    transport.Dispose();
+                    return;
+                }
+
+                _idle.Push(transport);
+            }
+        }
+
+        /// <summary>Connections (transports) this run has opened so far.</summary>
+        public int TransportCount
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _transports.Count;
+                }
+            }
         }
 
         private MessageOutcome Describe(OutgoingMessage message, PlannedMessage planned)
@@ -335,7 +435,7 @@ namespace G5Mail.Core.Delivery
             {
                 Method = _options.MethodName,
                 // A draft goes to no server.
-                Server = _options.WritesDrafts ? null : _transport?.Server ?? _options.Settings.Server,
+                Server = _options.WritesDrafts ? null : Volatile.Read(ref _server) ?? _options.Settings.Server,
                 MessageId = message.MessageId,
                 From = message.From,
                 To = message.To,
@@ -351,10 +451,24 @@ namespace G5Mail.Core.Delivery
             };
         }
 
+        /// <summary>
+        /// Closes every connection. Call after every send has ended (<see cref="SendWindow"/> waits for them); a transport
+        /// still in use is not closed under its sender but when the send hands it back.
+        /// </summary>
         public void Dispose()
         {
-            _transport?.Dispose();
-            _transport = null;
+            IMessageTransport[] transports;
+            lock (_gate)
+            {
+                _disposed = true;
+                transports = _idle.ToArray();
+                _idle.Clear();
+            }
+
+            foreach (IMessageTransport transport in transports)
+            {
+                transport.Dispose();
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ namespace G5Mail.Core.ExchangeOnline
     /// and Conditional Access). The MSAL application object lives as long as this provider (one pipeline) and keeps its
     /// tokens in its in-memory cache: every message of the pipeline reuses the token, and MSAL fetches a new one shortly
     /// before the cached one expires (it treats tokens that expire within 5 minutes as expired).
+    /// Safe to share between the transports of one pipeline (-ThrottleLimit): requests are made one at a time.
     /// TLS to Entra ID is checked against the system's trusted roots: CertificateThumbprint and SkipCertificateCheck are
     /// for the mail server the user runs, never for Microsoft's sign-in service, where a bypass would expose the secret.
     /// </summary>
@@ -49,6 +50,9 @@ namespace G5Mail.Core.ExchangeOnline
     {
         private readonly ExchangeOnlineOptions _options;
         private readonly IRunLog _log;
+        // One request at a time: with -ThrottleLimit several connections ask at once, and the first must fill the cache
+        // (and build the MSAL application) before the others read it, or each would fetch a token of its own.
+        private readonly SemaphoreSlim _gate = new SemaphoreSlim(1, 1);
         private IConfidentialClientApplication? _confidential;
         private IPublicClientApplication? _public;
         private bool _warnedRopc;
@@ -65,6 +69,7 @@ namespace G5Mail.Core.ExchangeOnline
         {
             IReadOnlyList<string> scopes = _options.ScopesFor(audience);
             AuthenticationResult result;
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 result = _options.IsAppOnly
@@ -78,6 +83,10 @@ namespace G5Mail.Core.ExchangeOnline
             catch (Exception ex) when (ex is MsalException || ex is System.Net.Http.HttpRequestException)
             {
                 throw EntraErrors.Map(ex, _options);
+            }
+            finally
+            {
+                _gate.Release();
             }
 
             AccessTokenClaims claims = AccessTokenClaims.TryRead(result.AccessToken) ?? AccessTokenClaims.Empty;

@@ -17,7 +17,31 @@ namespace G5Mail.Core.Transport
         }
 
         /// <param name="outlookAction">What Outlook does with each message (-Display, -SaveAsDraft); other methods only Send.</param>
-        public static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send)
+        public static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send) =>
+            Create(settings, log, outlookAction, null);
+
+        /// <summary>
+        /// Creates transports for one pipeline, one per call (a pipeline with -ThrottleLimit N calls it up to N times, one
+        /// per connection). Exchange Online transports made by one factory share one token provider, so the pipeline
+        /// still asks Entra ID for one token however many connections it opens.
+        /// </summary>
+        public static Func<IMessageTransport> CreateFactory(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send)
+        {
+            var gate = new object();
+            EntraTokenProvider? shared = null;
+            EntraTokenProvider Tokens(ExchangeOnlineOptions options)
+            {
+                lock (gate)
+                {
+                    return shared ??= new EntraTokenProvider(options, log);
+                }
+            }
+
+            return () => Create(settings, log, outlookAction, Tokens);
+        }
+
+        private static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction,
+            Func<ExchangeOnlineOptions, EntraTokenProvider>? tokens)
         {
             MailMethod method = settings.Method ?? throw new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
                 "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
@@ -28,7 +52,7 @@ namespace G5Mail.Core.Transport
                 case MailMethod.Exchange:
                     return CreateExchange(settings, log);
                 case MailMethod.ExchangeOnline:
-                    return CreateExchangeOnline(settings, log);
+                    return CreateExchangeOnline(settings, log, tokens);
                 case MailMethod.Outlook:
                     return Outlook.OutlookTransport.Create(outlookAction, log);
                 default:
@@ -41,10 +65,10 @@ namespace G5Mail.Core.Transport
         /// Exchange Online: one token provider (one MSAL application, one token) for the whole pipeline, then Graph sendMail
         /// or SMTP AUTH with XOAUTH2 (smtp.office365.com:587 STARTTLS unless Server/Port say otherwise) per ExchangeOnlineProtocol.
         /// </summary>
-        private static IMessageTransport CreateExchangeOnline(MailSettings settings, IRunLog log)
+        private static IMessageTransport CreateExchangeOnline(MailSettings settings, IRunLog log, Func<ExchangeOnlineOptions, EntraTokenProvider>? shared)
         {
             ExchangeOnlineOptions options = ExchangeOnlineOptions.FromSettings(settings);
-            var tokens = new EntraTokenProvider(options, log);
+            EntraTokenProvider tokens = shared != null ? shared(options) : new EntraTokenProvider(options, log);
             if (options.Protocol == ExchangeOnlineProtocol.Graph)
             {
                 return new GraphTransport(options, tokens, log);

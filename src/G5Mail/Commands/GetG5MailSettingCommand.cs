@@ -18,14 +18,14 @@ namespace G5Mail.Commands
         [Parameter(Position = 0)]
         public SettingsScope Scope { get; set; } = SettingsScope.Effective;
 
-        protected override void ProcessRecord()
+        protected override void Process()
         {
             var service = new SettingsService();
             WriteVerbose($"Reading System settings from '{service.Store.Paths.SystemFile}' and User settings from '{service.Store.Paths.UserFile}'.");
             SettingsView view;
             try
             {
-                view = service.Get(Scope);
+                view = service.Get(Scope.To<Core.Settings.SettingsScope>());
             }
             catch (G5MailException ex)
             {
@@ -36,7 +36,7 @@ namespace G5Mail.Commands
             WriteDebug($"{Scope}: {view.Sources.Count} sources, {view.Findings.Count} findings, {view.Problems.Count} problems.");
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == FindingSeverity.Error)
+                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }

@@ -19,13 +19,13 @@ namespace G5Mail.Commands
         [ValidateRange(0, 3650)]
         public int WarningDays { get; set; } = 30;
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             SettingsView view = LoadEffectiveSettingsView();
             ExchangeOnlineOptions options;
             try
             {
-                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: AuthenticationFlow.ClientSecret);
+                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: Core.Settings.AuthenticationFlow.ClientSecret);
             }
             catch (G5MailException ex) when (Equals(ex.Target, "ClientSecret"))
             {

@@ -125,12 +125,20 @@ namespace G5Mail.Commands
         [ValidateRange(0.0, 3600.0)]
         public double RetryDelaySeconds { get; set; } = RetryPolicy.DefaultBaseDelay.TotalSeconds;
 
-        protected override void BeginProcessing()
+        /// <summary>
+        /// How many messages are sent at once, each on a connection of its own (default 1: one connection, one message
+        /// after another). Results still come out in input order. Outlook always sends one at a time.
+        /// </summary>
+        [Parameter(ParameterSetName = SendSet)]
+        [ValidateRange(1, SendRunOptions.MaxThrottleLimit)]
+        public int ThrottleLimit { get; set; } = 1;
+
+        protected override void Begin()
         {
             _elapsed.Start();
             void Overrides(Core.Settings.MailSettings settings)
             {
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method.To<Core.Settings.MailMethod>();
                 if (From != null) settings.From = From;
                 if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
@@ -156,12 +164,18 @@ namespace G5Mail.Commands
                 OutlookAction = RequestedOutlookAction,
                 DraftDirectory = DraftDirectory != null ? ResolveDraftDirectory(DraftDirectory) : null,
                 Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
+                ThrottleLimit = ThrottleLimit,
             };
+            if (options.ConnectionLimit < options.ThrottleLimit)
+            {
+                WriteWarning($"-ThrottleLimit {ThrottleLimit} is ignored: Outlook sends one message at a time (it is one program that takes one caller at a time).");
+            }
+
             OpenJournal(options);
-            _run = new SendRun(options, () => TransportFactory.Create(effective, _log, options.OutlookAction), _log);
+            _run = new SendRun(options, TransportFactory.CreateFactory(effective, _log, options.OutlookAction), _log);
         }
 
-        protected override void ProcessRecord()
+        protected override void Process()
         {
             var request = new DocumentRequest
             {
@@ -181,7 +195,7 @@ namespace G5Mail.Commands
             }
         }
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             SendRun run = _run!;
             IReadOnlyList<PlannedMessage> plan = run.Plan();
@@ -193,42 +207,49 @@ namespace G5Mail.Commands
 
             long totalBytes = plan.Sum(p => p.AttachmentBytes);
             long doneBytes = 0;
+            int done = 0;
+            bool progressShown = false;
             var progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
             var progressClock = System.Diagnostics.Stopwatch.StartNew();
+            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
+            // Up to -ThrottleLimit messages in the air; prompts, progress and output stay on this (the pipeline) thread.
+            var window = new SendWindow(run);
             try
             {
-                for (int i = 0; i < plan.Count; i++)
+                void Progress()
                 {
-                    CancellationToken.ThrowIfCancellationRequested();
-                    PlannedMessage planned = plan[i];
+                    _log.Flush(this);
                     // A few updates a second: each WriteProgress repaints the host's progress bar, which costs more than
                     // sending a small message over a fast relay.
-                    if (plan.Count > 1 && (i == 0 || progressClock.ElapsedMilliseconds >= ProgressIntervalMs))
+                    if (plan.Count > 1 && (!progressShown || progressClock.ElapsedMilliseconds >= ProgressIntervalMs))
                     {
+                        progressShown = true;
                         progressClock.Restart();
-                        progress.StatusDescription = $"Message {i + 1} of {plan.Count}, {Megabytes(doneBytes)} of {Megabytes(totalBytes)} MB";
-                        progress.PercentComplete = totalBytes > 0 ? (int)(doneBytes * 100 / totalBytes) : i * 100 / plan.Count;
+                        progress.StatusDescription = $"Message {Math.Min(done + 1, plan.Count)} of {plan.Count}, {Megabytes(doneBytes)} of {Megabytes(totalBytes)} MB";
+                        progress.PercentComplete = totalBytes > 0 ? (int)(doneBytes * 100 / totalBytes) : done * 100 / plan.Count;
                         WriteProgress(progress);
                     }
+                }
 
+                MessageOutcome? Prepare(PlannedMessage planned)
+                {
                     string target = $"{string.Join(", ", planned.Recipients.To.Concat(planned.Recipients.Cc).Concat(planned.Recipients.Bcc))}: " +
                                     $"{string.Join(", ", planned.Documents.Select(d => d.DocumentId))}" +
                                     (planned.PartCount > 1 ? $" (part {planned.Part} of {planned.PartCount})" : string.Empty);
-                    MessageOutcome outcome;
-                    if (!ShouldProcess(target, run.Options.ActionDescription))
-                    {
-                        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
-                        outcome = run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : "Declined");
-                    }
-                    else
-                    {
-                        outcome = run.Send(planned, CancellationToken);
-                    }
+                    return ShouldProcess(target, run.Options.ActionDescription)
+                        ? null
+                        : run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : "Declined");
+                }
 
+                void Done(PlannedMessage planned, MessageOutcome outcome)
+                {
                     _log.Flush(this);
                     Emit(outcome);
+                    done++;
                     doneBytes += planned.AttachmentBytes;
                 }
+
+                window.Run(plan, Prepare, Done, Progress, TimeSpan.FromMilliseconds(ProgressIntervalMs), CancellationToken);
             }
             catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
             {
@@ -236,6 +257,8 @@ namespace G5Mail.Commands
             }
             finally
             {
+                // Waits for the sends still in the air (Ctrl+C has cancelled them) before the run closes their connections.
+                window.Dispose();
                 _log.Flush(this);
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);

@@ -113,13 +113,13 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void ProcessRecord()
+        protected override void Process()
         {
             var service = new SettingsService();
             SettingsChangePlan plan;
             try
             {
-                plan = service.Plan(Scope, BoundSettings(), Clear ?? Array.Empty<string>());
+                plan = service.Plan(Scope.To<Core.Settings.SettingsScope>(), BoundSettings(), Clear ?? Array.Empty<string>());
             }
             catch (G5MailException ex)
             {
@@ -136,7 +136,7 @@ namespace G5Mail.Commands
                 WriteVerbose($"{Scope} settings '{plan.Path}': {plan.Description}.");
                 if (plan.Values.Keys.Any(d => d.IsSecret))
                 {
-                    WriteDebug($"Secrets are stored encrypted ({SecretProtector.For(Scope, plan.Path).Scheme}); only their protected form is written.");
+                    WriteDebug($"Secrets are stored encrypted ({SecretProtector.For(Scope.To<Core.Settings.SettingsScope>(), plan.Path).Scheme}); only their protected form is written.");
                 }
 
                 if (!ShouldProcess(plan.Path, $"{Scope} settings: {plan.Description}"))
@@ -162,7 +162,7 @@ namespace G5Mail.Commands
 
                 foreach (Core.Diagnostics.Finding finding in plan.FindingsAfter)
                 {
-                    if (finding.Severity == FindingSeverity.Information)
+                    if (finding.Severity == Core.Diagnostics.FindingSeverity.Information)
                     {
                         WriteVerbose($"{finding.Code}: {finding.Message}");
                     }
@@ -177,7 +177,7 @@ namespace G5Mail.Commands
             {
                 try
                 {
-                    WriteObject(MailSettings.FromView(service.Get(Scope)));
+                    WriteObject(MailSettings.FromView(service.Get(Scope.To<Core.Settings.SettingsScope>())));
                 }
                 catch (G5MailException ex)
                 {
@@ -201,6 +201,10 @@ namespace G5Mail.Commands
                 {
                     case SwitchParameter s:
                         value = s.IsPresent;
+                        break;
+                    case Enum e:
+                        // The cmdlets' enums mirror the engine's by name; the engine parses names.
+                        value = e.ToString();
                         break;
                     case PSCredential c:
                         // PSCredential.Empty carries no user: the engine refuses it and points to -Clear.

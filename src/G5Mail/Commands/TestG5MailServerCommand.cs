@@ -57,7 +57,7 @@ namespace G5Mail
         [Parameter(ParameterSetName = QuietSet, Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void EndProcessing()
+        protected override void End()
         {
             // Settings findings first: the same engine validation Send-G5Document uses, on the settings after this
             // call's overrides, so they describe exactly what is tested.
@@ -98,7 +98,7 @@ namespace G5Mail
         {
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Method)))
             {
-                settings.Method = Method;
+                settings.Method = Method.To<Core.Settings.MailMethod>();
             }
 
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Server)))

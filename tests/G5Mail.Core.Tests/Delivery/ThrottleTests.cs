@@ -1,0 +1,277 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using G5Mail.Core.Delivery;
+using G5Mail.Core.Sending;
+using G5Mail.Core.Settings;
+using G5Mail.Core.Tests.Sending;
+using G5Mail.Core.Transport;
+using G5Mail.FaultSmtp;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace G5Mail.Core.Tests.Delivery
+{
+    /// <summary>
+    /// -ThrottleLimit: the whole send pipeline (SendRun, SendWindow as the cmdlet drives it, DeliveryRetry, the real
+    /// SmtpTransport over MailKit, the send journal) against the fault-injecting SMTP server, which can hold each
+    /// message after its final dot for a while (a relay that scans mail) and counts how many it holds at once.
+    /// </summary>
+    public sealed class ThrottleTests : IDisposable
+    {
+        private readonly TempFolder _folder = new TempFolder();
+        private readonly ITestOutputHelper _output;
+
+        public ThrottleTests(ITestOutputHelper output)
+        {
+            _output = output;
+        }
+
+        public void Dispose() => _folder.Dispose();
+
+        [Theory]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(4)]
+        public void Messages_go_out_on_as_many_connections_at_once_as_the_limit_allows_and_no_more(int limit)
+        {
+            using var server = FaultSmtpServer.Start();
+            server.ReplyDelay = _ => TimeSpan.FromMilliseconds(500);
+            var log = new RecordingLog();
+
+            (List<MessageOutcome> outcomes, int transports) = Send(server, log, limit, RetryPolicy.None, null, Documents(2 * limit));
+
+            Assert.All(outcomes, o => Assert.Equal(DeliveryStatus.Sent, o.Status));
+            Assert.Equal(limit, server.Sessions);
+            Assert.Equal(limit, transports);
+            // Every connection held a message at the same moment: they really were sent in parallel.
+            Assert.Equal(limit, server.PeakWaiting);
+            AssertEachArrivedOnce(server, outcomes.Where(o => o.Status == DeliveryStatus.Sent));
+        }
+
+        [Fact]
+        public void Outcomes_come_back_in_input_order_even_when_later_messages_finish_first()
+        {
+            using var server = FaultSmtpServer.Start();
+            // The first message is held long; the seven after it go out on the other three connections meanwhile.
+            server.ReplyDelay = m => m.Recipients.Contains("kund0@example.se") ? TimeSpan.FromMilliseconds(1500) : TimeSpan.Zero;
+            var log = new RecordingLog();
+
+            (List<MessageOutcome> outcomes, _) = Send(server, log, 4, RetryPolicy.None, null, Documents(8));
+
+            Assert.Equal(Enumerable.Range(0, 8).Select(i => "D" + i), outcomes.Select(o => o.DocumentIds.Single()));
+            Assert.All(outcomes, o => Assert.Equal(DeliveryStatus.Sent, o.Status));
+            // The server took the first message last, so the order above is the window's doing, not the server's.
+            Assert.Equal(outcomes[0].MessageId, server.Accepted.Last().MessageId);
+        }
+
+        [Fact]
+        public void A_failure_on_one_connection_does_not_stop_the_others()
+        {
+            using var server = FaultSmtpServer.Start();
+            server.ReplyDelay = _ => TimeSpan.FromMilliseconds(50);
+            server.Reply(FaultStage.RcptTo, 550); // permanent: one message fails for good
+            server.Drop(FaultStage.MailFrom);     // transient: one connection dies, its message is retried on a new one
+            var log = new RecordingLog();
+
+            (List<MessageOutcome> outcomes, _) = Send(server, log, 4, new RetryPolicy(3, TimeSpan.Zero), null, Documents(12));
+            _output.WriteLine(string.Join(Environment.NewLine, server.Events));
+
+            MessageOutcome failed = Assert.Single(outcomes, o => o.Status != DeliveryStatus.Sent);
+            Assert.Equal(DeliveryStatus.Failed, failed.Status);
+            Assert.Equal(ErrorIds.InvalidAddress, failed.Error!.ErrorId);
+            Assert.Equal(11, outcomes.Count(o => o.Status == DeliveryStatus.Sent));
+            Assert.Equal(Enumerable.Range(0, 12).Select(i => "D" + i), outcomes.Select(o => o.DocumentIds.Single()));
+            Assert.Single(log.Verbose, l => l.Contains("retry "));
+            AssertEachArrivedOnce(server, outcomes.Where(o => o.Status == DeliveryStatus.Sent));
+            Assert.DoesNotContain(server.Accepted, m => m.MessageId == failed.MessageId);
+        }
+
+        [Fact]
+        public void Retries_Uncertain_and_the_journal_with_several_connections_lose_nothing_and_repeat_nothing()
+        {
+            using var server = FaultSmtpServer.Start();
+            server.ReplyDelay = _ => TimeSpan.FromMilliseconds(50);
+            server.Reply(FaultStage.MailFrom, 451, times: 2);
+            server.Reply(FaultStage.Data, 421);
+            server.Drop(FaultStage.EndOfData); // the server keeps that message and never replies: Uncertain
+            string journalPath = Path.Combine(_folder.Path, "journal.jsonl");
+            var log = new RecordingLog();
+            DocumentRequest[] documents = Documents(12);
+
+            List<MessageOutcome> outcomes;
+            using (SendJournal journal = SendJournal.Open(journalPath, log))
+            {
+                (outcomes, _) = Send(server, log, 4, new RetryPolicy(3, TimeSpan.Zero), journal, documents);
+            }
+
+            _output.WriteLine(string.Join(Environment.NewLine, server.Events));
+            MessageOutcome uncertain = Assert.Single(outcomes, o => o.Status != DeliveryStatus.Sent);
+            Assert.Equal(DeliveryStatus.Uncertain, uncertain.Status);
+            Assert.Equal(ErrorIds.DeliveryUncertain, uncertain.Error!.ErrorId);
+            Assert.Equal(3, log.Verbose.Count(l => l.Contains("retry ")));
+            // Every message arrived exactly once, the Uncertain one included (the server kept it): nothing was resent.
+            AssertEachArrivedOnce(server, outcomes);
+
+            // The journal: one intent and one final record per document, each final record saying what the outcome said.
+            List<JsonDocument> records = File.ReadAllLines(journalPath).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l)).ToList();
+            try
+            {
+                Assert.Equal(24, records.Count);
+                foreach (MessageOutcome outcome in outcomes)
+                {
+                    string id = outcome.DocumentIds.Single();
+                    string[] statuses = records
+                        .Where(r => r.RootElement.GetProperty("documents").EnumerateArray().Single().GetProperty("id").GetString() == id)
+                        .Select(r => r.RootElement.GetProperty("status").GetString()!)
+                        .ToArray();
+                    Assert.Equal(new[] { "Sending", outcome.Status.ToString() }, statuses);
+                }
+            }
+            finally
+            {
+                records.ForEach(r => r.Dispose());
+            }
+
+            // A second run with the same journal sends nothing: eleven are already sent, one is Uncertain.
+            int accepted = server.Accepted.Count;
+            using (SendJournal journal = SendJournal.Open(journalPath, log))
+            using (var run = NewRun(server, log, 4, RetryPolicy.None, journal))
+            {
+                foreach (DocumentRequest request in documents)
+                {
+                    Assert.Null(run.Add(request));
+                }
+
+                Assert.Empty(run.Plan());
+                Assert.Equal(11, run.HeldBack.Count(o => o.Status == DeliveryStatus.Skipped && o.Reason == "AlreadySent"));
+                Assert.Equal(uncertain.DocumentIds, Assert.Single(run.HeldBack, o => o.Status == DeliveryStatus.Uncertain).DocumentIds);
+            }
+
+            Assert.Equal(accepted, server.Accepted.Count);
+        }
+
+        [Fact]
+        public void Cancelling_stops_every_connection_at_once_and_the_journal_keeps_their_intents()
+        {
+            using var server = FaultSmtpServer.Start();
+            // Far longer than the test: only a client that stops waiting ends these sends.
+            server.ReplyDelay = _ => TimeSpan.FromMinutes(5);
+            string journalPath = Path.Combine(_folder.Path, "journal.jsonl");
+            var log = new RecordingLog();
+            DocumentRequest[] documents = Documents(8);
+            using var cancel = new CancellationTokenSource();
+            var emitted = new List<MessageOutcome>();
+
+            using (SendJournal journal = SendJournal.Open(journalPath, log))
+            using (SendRun run = NewRun(server, log, 4, RetryPolicy.Default, journal))
+            {
+                foreach (DocumentRequest request in documents)
+                {
+                    Assert.Null(run.Add(request));
+                }
+
+                IReadOnlyList<PlannedMessage> plan = run.Plan();
+                Task sending = Task.Run(() =>
+                {
+                    using var window = new SendWindow(run);
+                    window.Run(plan, _ => null, (_, o) => emitted.Add(o), () => { }, TimeSpan.FromMilliseconds(50), cancel.Token);
+                });
+
+                // Cancel once all four connections hold a message (the run stopping on its own would be a bug too).
+                Assert.True(SpinWait.SpinUntil(() => server.Waiting == 4 || sending.IsCompleted, TimeSpan.FromSeconds(60)), "Four messages never reached the server at once.");
+                Assert.False(sending.IsCompleted);
+                cancel.Cancel();
+                Assert.ThrowsAny<OperationCanceledException>(() => sending.GetAwaiter().GetResult());
+            }
+
+            // The run ended while the server still held all four: each connection stopped waiting for its reply.
+            Assert.Empty(server.Accepted);
+            Assert.Empty(emitted);
+            Assert.Equal(4, server.Sessions); // the other four messages were never started
+            Assert.Equal(4, log.Warnings.Count(w => w.Contains("may or may not have been delivered")));
+
+            // Four intents without a result: a later run reports those documents as Uncertain and sends only the other four.
+            using (SendJournal journal = SendJournal.Open(journalPath, log))
+            using (SendRun run = NewRun(server, log, 4, RetryPolicy.None, journal))
+            {
+                foreach (DocumentRequest request in documents)
+                {
+                    Assert.Null(run.Add(request));
+                }
+
+                Assert.Equal(4, run.Plan().Count);
+                Assert.Equal(4, run.HeldBack.Count(o => o.Status == DeliveryStatus.Uncertain));
+            }
+        }
+
+        [Fact]
+        public void Outlook_and_drafts_use_one_connection_whatever_the_limit()
+        {
+            Assert.Equal(4, new SendRunOptions(new MailSettings { Method = MailMethod.Smtp }) { ThrottleLimit = 4 }.ConnectionLimit);
+            Assert.Equal(1, new SendRunOptions(new MailSettings { Method = MailMethod.Outlook }) { ThrottleLimit = 4 }.ConnectionLimit);
+            Assert.Equal(1, new SendRunOptions(new MailSettings { Method = MailMethod.Smtp }) { ThrottleLimit = 4, DraftDirectory = _folder.Path }.ConnectionLimit);
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SendRunOptions(new MailSettings()) { ThrottleLimit = 0 });
+            Assert.Throws<ArgumentOutOfRangeException>(() => new SendRunOptions(new MailSettings()) { ThrottleLimit = SendRunOptions.MaxThrottleLimit + 1 });
+        }
+
+        private static void AssertEachArrivedOnce(FaultSmtpServer server, IEnumerable<MessageOutcome> outcomes)
+        {
+            IReadOnlyList<AcceptedMessage> accepted = server.Accepted;
+            Assert.All(accepted.GroupBy(m => m.MessageId), g => Assert.Single(g));
+            foreach (MessageOutcome outcome in outcomes)
+            {
+                Assert.Single(accepted, m => m.MessageId == outcome.MessageId);
+            }
+        }
+
+        private DocumentRequest[] Documents(int count) => Enumerable.Range(0, count).Select(i => new DocumentRequest
+        {
+            Paths = new[] { _folder.RandomFile($"D{i}.pdf", 4096, seed: i) },
+            To = new[] { $"kund{i}@example.se" },
+            InputIndex = i,
+        }).ToArray();
+
+        private static SendRun NewRun(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry, SendJournal? journal)
+        {
+            var settings = new MailSettings
+            {
+                Method = MailMethod.Smtp,
+                Server = server.Host,
+                Port = server.Port,
+                From = "order@example.se",
+            };
+            var options = new SendRunOptions(settings) { Retry = retry, ThrottleLimit = limit, Journal = journal };
+            return new SendRun(options, TransportFactory.CreateFactory(settings, log), log);
+        }
+
+        /// <summary>Sends the documents as Send-G5Document does; returns the outcomes in the order they were handed out.</summary>
+        private static (List<MessageOutcome> Outcomes, int Transports) Send(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry,
+            SendJournal? journal, DocumentRequest[] documents)
+        {
+            using SendRun run = NewRun(server, log, limit, retry, journal);
+            foreach (DocumentRequest request in documents)
+            {
+                Assert.Null(run.Add(request));
+            }
+
+            var outcomes = new List<MessageOutcome>();
+            int caller = Environment.CurrentManagedThreadId;
+            using (var window = new SendWindow(run))
+            {
+                window.Run(run.Plan(), _ => null, (_, outcome) =>
+                {
+                    // Output happens on the caller's (the pipeline's) thread only.
+                    Assert.Equal(caller, Environment.CurrentManagedThreadId);
+                    outcomes.Add(outcome);
+                }, () => { }, TimeSpan.FromMilliseconds(50), CancellationToken.None);
+            }
+
+            return (outcomes, run.TransportCount);
+        }
+    }
+}
