@@ -425,17 +425,24 @@ public sealed class Harness
 
     private Task<ChildResult> RunFloorAsync(Setup setup, int port, int connections, params string[] options)
     {
-        string self = Path.Combine(AppContext.BaseDirectory, "G5Mail.Bench.dll");
-        var arguments = new List<string>
+        // This program again: `dotnet G5Mail.Bench.dll` when run through the dotnet host (build.ps1), the apphost itself
+        // when started as G5Mail.Bench (e.g. under `dotnet run`), which takes no dll argument.
+        string host = Environment.ProcessPath ?? "dotnet";
+        bool viaDotnet = Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+        var arguments = new List<string>();
+        if (viaDotnet)
         {
-            self, "floor", "--port", Str(port), "--thumbprint", setup.Certificates.ServerThumbprint, "--user", UserName,
-            "--pdf", setup.Pdf, "--count", Str(_messages), "--connections", Str(connections),
-        };
-        arguments.AddRange(options);
-        return ChildProcess.RunAsync(DotnetHost(), arguments, TimeSpan.FromMinutes(10), ChildEnvironment);
-    }
+            arguments.Add(Path.Combine(AppContext.BaseDirectory, "G5Mail.Bench.dll"));
+        }
 
-    private static string DotnetHost() => Environment.ProcessPath ?? "dotnet";
+        arguments.AddRange(new[]
+        {
+            "floor", "--port", Str(port), "--thumbprint", setup.Certificates.ServerThumbprint, "--user", UserName,
+            "--pdf", setup.Pdf, "--count", Str(_messages), "--connections", Str(connections),
+        });
+        arguments.AddRange(options);
+        return ChildProcess.RunAsync(host, arguments, TimeSpan.FromMinutes(10), ChildEnvironment);
+    }
 
     // ---- line 2 ---------------------------------------------------------------------------------------------------
 
