@@ -51,9 +51,10 @@ param(
     [int] $BenchDelayMs = 5,
 
     # Bench only: also run line 1 with Send-G5Document -ThrottleLimit N and MailKit on N connections, for each N
-    # (informational rows, no target): -ThrottleLimit 2,4 (also as one string '2,4' from a shell).
+    # (informational rows, no target; they show whether -ThrottleLimit beats the one-connection floor). Default 2,4;
+    # -ThrottleLimit 1 leaves them out. Also as one string '2,4' from a shell.
     [ValidatePattern('^\d+(,\d+)*$')]
-    [string[]] $ThrottleLimit = @(),
+    [string[]] $ThrottleLimit = @('2', '4'),
 
     # Bench only: also write every measurement as JSON to this file.
     [string] $BenchJson

@@ -44,6 +44,8 @@ public sealed class Harness
     private readonly string _password = Convert.ToBase64String(RandomNumberGenerator.GetBytes(18));
     private readonly string _scripts = Path.Combine(AppContext.BaseDirectory, "Scripts");
     private readonly JsonObject _json = new();
+    private readonly Dictionary<bool, RunStats> _ceiling = new();
+    private ReportSection? _ceilingSection;
     private static readonly JsonSerializerOptions JsonOptions = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     public Harness(Arguments arguments)
@@ -242,9 +244,12 @@ public sealed class Harness
             RunStats stats = Stats("ceiling", setup.Sink.Snapshot(), _messages, watch.Elapsed, error);
             section.Row(name, stats.TimeCell, stats.MedianCell, F(stats.P90Ms), F(roundTrip) + " ms");
             _json[$"ceiling_{(endPoint == setup.Sink.EndPoint ? "loopback" : "proxy")}"] = JsonSerializer.SerializeToNode(stats, JsonOptions);
+            _ceiling[endPoint != setup.Sink.EndPoint] = stats;
         }
 
         section.Notes.Add("The sink answers a pipelined group in one write with TCP_NODELAY; no client below can be faster than this row.");
+        // Judged once line 1 has run (it needs the clients' figures); without line 1 the line stays informational.
+        _ceilingSection = section;
         return section;
     }
 
@@ -406,7 +411,39 @@ public sealed class Harness
 
         section.Target = $"at {2 * _delayMs} ms RTT G5Mail >= 4x faster than Send-MailMessage; G5Mail <= 1.25x the MailKit floor, loopback and {2 * _delayMs} ms RTT";
         section.Pass = ok && s.MeanMs >= 4 * g.MeanMs && g.MeanMs <= 1.25 * f.MeanMs && gl.MeanMs <= 1.25 * fl.MeanMs;
+        JudgeCeiling(results);
         return section;
+    }
+
+    /// <summary>
+    /// Line 0's target: the sink is not the limit. On each path its ceiling (the raw writer's time per message) must stay
+    /// at most 0.8x the fastest one-connection client's, so every client measured above has headroom at the sink.
+    /// </summary>
+    private void JudgeCeiling(Dictionary<(string Client, bool Proxy), RunStats> results)
+    {
+        if (_ceilingSection is not { } section)
+        {
+            return;
+        }
+
+        bool pass = true;
+        foreach (bool viaProxy in new[] { false, true })
+        {
+            RunStats[] clients = results.Where(r => r.Key.Proxy == viaProxy && r.Value.Ok && r.Value.Connections == 1).Select(r => r.Value).ToArray();
+            if (!_ceiling.TryGetValue(viaProxy, out RunStats? ceiling) || !ceiling.Ok || clients.Length == 0)
+            {
+                pass = false;
+                continue;
+            }
+
+            RunStats fastest = clients.MinBy(c => c.MeanMs)!;
+            double share = ceiling.MeanMs / fastest.MeanMs;
+            section.Notes.Add($"{(viaProxy ? $"{2 * _delayMs} ms RTT" : "loopback")}: ceiling {F(ceiling.MeanMs)} ms/msg = {share:0.00}x the fastest one-connection client ({fastest.Client}, {F(fastest.MeanMs)} ms/msg).");
+            pass &= share <= 0.8;
+        }
+
+        section.Target = "the sink is not the limit: its ceiling <= 0.8x the fastest one-connection client's time per message, on loopback and through the proxy";
+        section.Pass = pass;
     }
 
     /// <summary>Several rounds of one client: the median of the rounds' medians (and means); failed if any round failed.</summary>
