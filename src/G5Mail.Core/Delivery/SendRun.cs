@@ -244,8 +244,9 @@ namespace G5Mail.Core.Delivery
             SendAsync(planned, cancellationToken).GetAwaiter().GetResult();
 
         /// <summary>
-        /// <see cref="Send"/> without holding a thread while the network works: with -ThrottleLimit several of these run
-        /// at once on the thread pool, and blocked pool threads would starve the very I/O they wait for.
+        /// <see cref="Send"/> as a task, for -ThrottleLimit (several run at once on the thread pool). Graph and EWS await
+        /// the network here and hold no thread meanwhile; the SMTP transport sends synchronously (see SmtpTransport), so
+        /// each SMTP send holds one pool thread for its exchange.
         /// </summary>
         public async Task<MessageOutcome> SendAsync(PlannedMessage planned, CancellationToken cancellationToken)
         {

@@ -100,11 +100,13 @@ namespace G5Mail.Core.Smtp
                     try
                     {
                         // _endOfData (the client's protocol logger) sees whether the end of the data went out.
-                        // Synchronous on purpose: SendRun blocks on this call anyway, and MailKit's async path hands every
-                        // reply to a thread-pool thread only to wake the blocked caller again: two wake-ups per reply
-                        // instead of one, which on a busy two-core host cost more than the SMTP work (issue 9's benchmark,
-                        // line 1). MailKit's sync I/O honours the cancellation token (it polls the socket) and logs every
-                        // write to the protocol logger exactly as the async path does.
+                        // Synchronous on purpose: with one connection (the default) SendRun blocks on this call anyway,
+                        // and MailKit's async path hands every reply to a thread-pool thread only to wake the blocked
+                        // caller again: two wake-ups per reply instead of one, which on a busy two-core host cost more
+                        // than the SMTP work (issue 9's benchmark, line 1). With -ThrottleLimit N each parallel send
+                        // holds one pool thread for its exchange (at most N, at most 16); the benchmark's -ThrottleLimit
+                        // rows measure that path. MailKit's sync I/O honours the cancellation token (it polls the
+                        // socket) and logs every write to the protocol logger exactly as the async path does.
                         string response = client.Send(OutgoingMessage.CreateFormatOptions(), mime, cancellationToken);
                         return new TransportReceipt(message.MessageId, response);
                     }
