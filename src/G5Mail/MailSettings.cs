@@ -48,6 +48,7 @@ namespace G5Mail
         public Uri? GraphEndpoint { get; private set; }
         public string? CertificateThumbprint { get; private set; }
         public bool? SkipCertificateCheck { get; private set; }
+        public int? TimeoutSeconds { get; private set; }
 
         /// <summary>Effective only: one property per setting saying where its value comes from (System, User or Default).</summary>
         public PSObject? Source { get; private set; }
@@ -87,6 +88,7 @@ namespace G5Mail
                 GraphEndpoint = s.GraphEndpoint,
                 CertificateThumbprint = s.CertificateThumbprint,
                 SkipCertificateCheck = s.SkipCertificateCheck,
+                TimeoutSeconds = s.TimeoutSeconds,
                 Findings = view.Findings.Select(Finding.From).ToArray(),
             };
 

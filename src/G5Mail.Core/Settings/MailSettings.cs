@@ -30,6 +30,7 @@ namespace G5Mail.Core.Settings
         public Uri? GraphEndpoint { get; set; }
         public string? CertificateThumbprint { get; set; }
         public bool? SkipCertificateCheck { get; set; }
+        public int? TimeoutSeconds { get; set; }
 
         /// <summary>Setting names, exactly as the contract spells them (parameter and property names).</summary>
         public static readonly string[] Names =
@@ -37,6 +38,7 @@ namespace G5Mail.Core.Settings
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
             "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
+            "TimeoutSeconds",
         };
     }
 
@@ -53,6 +55,14 @@ namespace G5Mail.Core.Settings
         public static readonly Uri AuthorityHost = new Uri("https://login.microsoftonline.com");
         public static readonly Uri GraphEndpoint = new Uri("https://graph.microsoft.com");
         public const bool SkipCertificateCheck = false;
+
+        /// <summary>
+        /// How long one network step may take (connect, greeting, TLS handshake, each command's reply, each HTTP request):
+        /// long enough for a slow relay on a bad line, short enough that a dead one costs a scheduled run seconds, not hours.
+        /// </summary>
+        public const int TimeoutSeconds = 30;
+        public const int MinTimeoutSeconds = 1;
+        public const int MaxTimeoutSeconds = 600;
         public const long BytesPerMB = 1_048_576;
     }
 }

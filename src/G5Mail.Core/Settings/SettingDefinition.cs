@@ -87,6 +87,7 @@ namespace G5Mail.Core.Settings
             SettingDefinition.Of<Uri?>("GraphEndpoint", SettingKind.Uri, Defaults.GraphEndpoint, s => s.GraphEndpoint, (s, v) => s.GraphEndpoint = v),
             SettingDefinition.Of<string?>("CertificateThumbprint", SettingKind.Text, null, s => s.CertificateThumbprint, (s, v) => s.CertificateThumbprint = v),
             SettingDefinition.Of<bool?>("SkipCertificateCheck", SettingKind.Boolean, Defaults.SkipCertificateCheck, s => s.SkipCertificateCheck, (s, v) => s.SkipCertificateCheck = v),
+            SettingDefinition.Of<int?>("TimeoutSeconds", SettingKind.Integer, Defaults.TimeoutSeconds, s => s.TimeoutSeconds, (s, v) => s.TimeoutSeconds = v),
         };
 
         private static readonly Dictionary<string, SettingDefinition> ByName =

@@ -61,6 +61,8 @@ namespace G5Mail.Core.Settings
                     return AsDateTime(setting, value);
                 case "MaxAttachmentSizeMB":
                     return ValidateMaxAttachmentSizeMB(AsNumber(setting, value));
+                case "TimeoutSeconds":
+                    return ValidateTimeoutSeconds(AsInteger(setting, value));
                 case "AuthorityHost":
                 case "GraphEndpoint":
                     return ValidateHttpsHost(setting, value);
@@ -190,6 +192,19 @@ namespace G5Mail.Core.Settings
             }
 
             return size;
+        }
+
+        /// <summary>TimeoutSeconds: a whole number of seconds from 1 to 600.</summary>
+        public static int ValidateTimeoutSeconds(long seconds)
+        {
+            if (seconds < Defaults.MinTimeoutSeconds || seconds > Defaults.MaxTimeoutSeconds)
+            {
+                throw Invalid("TimeoutSeconds", seconds.ToString(CultureInfo.InvariantCulture),
+                    $"use a whole number of seconds from {Defaults.MinTimeoutSeconds} to {Defaults.MaxTimeoutSeconds} (default {Defaults.TimeoutSeconds}); "
+                    + "it bounds connect, greeting, TLS handshake and each reply of the server");
+            }
+
+            return (int)seconds;
         }
 
         /// <summary>AuthorityHost / GraphEndpoint: an absolute https URI of a host, without path, query or user info.</summary>

@@ -101,12 +101,18 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter SkipCertificateCheck { get; set; }
 
+        /// <summary><para type="description">Seconds, 1 to 600 (default 30), that connect, greeting, TLS handshake and each reply of the server may take, for every method.</para></summary>
+        [Parameter]
+        [ValidateRange(1, 600)]
+        public int TimeoutSeconds { get; set; }
+
         /// <summary><para type="description">Settings to remove from this scope (a User value then falls back to System).</para></summary>
         [Parameter]
         [ValidateSet(
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
-            "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck")]
+            "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
+            "TimeoutSeconds")]
         public string[]? Clear { get; set; }
 
         /// <summary><para type="description">Return the scope's settings after the change.</para></summary>
