@@ -41,6 +41,27 @@ namespace G5Mail.Core
     }
 
     /// <summary>
+    /// What a failure belongs to, and so how much of a run it ends (see <see cref="Transport.FailureClassification.ScopeOf"/>).
+    /// </summary>
+    public enum FailureScope
+    {
+        /// <summary>This message only: the next one may well go through (a refused recipient, a file too large).</summary>
+        Message,
+
+        /// <summary>
+        /// The account: the server or Entra ID rejected the credentials. Every further attempt with them fails the same way
+        /// and counts towards the account's lockout, so the run stops trying.
+        /// </summary>
+        Account,
+
+        /// <summary>
+        /// The server: it cannot be reached, does not answer, or fails TLS. Once a message has used up its retries on it,
+        /// the rest of the run would only wait out the same timeouts, so the run stops trying.
+        /// </summary>
+        Server,
+    }
+
+    /// <summary>
     /// Engine-side mirror of PowerShell's ErrorCategory, so the engine needs no PowerShell types.
     /// The cmdlet layer maps each value to the ErrorCategory of the same name.
     /// </summary>
@@ -83,6 +104,18 @@ namespace G5Mail.Core
 
         /// <summary>How long the server asked the client to wait (Retry-After, BackOffMilliseconds), when it said.</summary>
         public TimeSpan? RetryAfter { get; set; }
+
+        private FailureScope? _scope;
+
+        /// <summary>
+        /// Whether the failure is the message's, the account's or the server's: derived from the error id and kind by the
+        /// one classification table, unless the code that raised it knows better and sets it.
+        /// </summary>
+        public FailureScope Scope
+        {
+            get => _scope ?? Transport.FailureClassification.ScopeOf(ErrorId, Kind);
+            set => _scope = value;
+        }
 
         /// <summary>The failure in a few words for the retry log ("451 4.3.0 try later", "connection reset"); never a secret.</summary>
         public string? Cause { get; set; }

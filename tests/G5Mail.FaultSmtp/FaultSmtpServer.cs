@@ -3,7 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
@@ -131,6 +134,9 @@ namespace G5Mail.FaultSmtp
         private readonly List<string> _events = new List<string>();
         private readonly List<Socket> _open = new List<Socket>();
         private readonly Task _acceptLoop;
+        private readonly List<string> _logins = new List<string>();
+        private int _failedLogins;
+        private int _successfulLogins;
         private int _sessions;
         private int _waiting;
         private int _peakWaiting;
@@ -161,6 +167,48 @@ namespace G5Mail.FaultSmtp
         /// scans mail), per message; null or zero for no wait. Lets tests hold messages in the air on several connections.
         /// </summary>
         public Func<AcceptedMessage, TimeSpan>? ReplyDelay { get; set; }
+
+        /// <summary>
+        /// Accept connections but never send the greeting nor answer anything: a relay that hangs, or a firewall that lets
+        /// the handshake through and then drops every packet.
+        /// </summary>
+        public bool Silent { get; set; }
+
+        /// <summary>
+        /// Speak TLS from the first byte (as on port 465, RFC 8314 3.3) with this certificate, on whatever port the server
+        /// has: a client that waits for a plain greeting waits in vain, since the server waits for its ClientHello.
+        /// </summary>
+        public X509Certificate2? TlsCertificate { get; set; }
+
+        /// <summary>
+        /// The one account AUTH accepts (user name as the client must send it, e.g. "EXAMPLE\\anna"); null for a server that
+        /// offers no AUTH and relays for anyone. With an account set, MAIL before a successful AUTH gets 530 (RFC 4954 6).
+        /// </summary>
+        public NetworkCredential? Account { get; set; }
+
+        /// <summary>A reply that every AUTH gets instead of a verdict on the password (e.g. 454, RFC 4954 6); 0 for none.</summary>
+        public int AuthReply { get; set; }
+
+        /// <summary>The mechanisms EHLO offers when <see cref="Account"/> is set; PLAIN (RFC 4616) and LOGIN are implemented.</summary>
+        public string[] AuthMechanisms { get; set; } = { "PLAIN", "LOGIN" };
+
+        /// <summary>AUTH attempts that failed (each one a failed login in the server's log, and towards a lockout).</summary>
+        public int FailedLogins => Volatile.Read(ref _failedLogins);
+
+        /// <summary>AUTH attempts that succeeded.</summary>
+        public int SuccessfulLogins => Volatile.Read(ref _successfulLogins);
+
+        /// <summary>Every AUTH attempt as "MECHANISM user ok|failed", in order.</summary>
+        public IReadOnlyList<string> Logins
+        {
+            get
+            {
+                lock (_logins)
+                {
+                    return _logins.ToArray();
+                }
+            }
+        }
 
         /// <summary>Messages waiting in <see cref="ReplyDelay"/> right now.</summary>
         public int Waiting => Volatile.Read(ref _waiting);
@@ -338,9 +386,48 @@ namespace G5Mail.FaultSmtp
 
         private async Task ServeAsync(Socket socket, int session)
         {
-            using var stream = new NetworkStream(socket, ownsSocket: false);
-            var reader = new LineReader(stream);
             CancellationToken token = _stop.Token;
+            using var network = new NetworkStream(socket, ownsSocket: false);
+            if (Silent)
+            {
+                Record(session, "silent: no greeting");
+                // Read and drop whatever comes (a ClientHello, an EHLO) until the client gives up.
+                var sink = new byte[4096];
+                while (await network.ReadAsync(sink.AsMemory(), token).ConfigureAwait(false) > 0)
+                {
+                }
+
+                Record(session, "client closed the connection");
+                return;
+            }
+
+            Stream stream = network;
+            SslStream? tls = null;
+            if (TlsCertificate != null)
+            {
+                tls = new SslStream(network, leaveInnerStreamOpen: true);
+                try
+                {
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                    {
+                        ServerCertificate = TlsCertificate,
+                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                    }, token).ConfigureAwait(false);
+                }
+                catch (AuthenticationException ex)
+                {
+                    Record(session, "TLS handshake failed: " + ex.Message);
+                    tls.Dispose();
+                    return;
+                }
+
+                Record(session, "TLS on connect: " + tls.SslProtocol);
+                stream = tls;
+            }
+
+            using var ownedTls = tls;
+            var reader = new LineReader(stream);
+            bool authenticated = false;
 
             async Task Send(string line) => await stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"), token).ConfigureAwait(false);
 
@@ -401,6 +488,11 @@ namespace G5Mail.FaultSmtp
                         {
                             await Send("250-fault.test Hello").ConfigureAwait(false);
                             await Send("250-8BITMIME").ConfigureAwait(false);
+                            if (Account != null)
+                            {
+                                await Send("250-AUTH " + string.Join(" ", AuthMechanisms)).ConfigureAwait(false);
+                            }
+
                             await Send("250 ENHANCEDSTATUSCODES").ConfigureAwait(false);
                         }
                         else
@@ -409,7 +501,49 @@ namespace G5Mail.FaultSmtp
                         }
 
                         break;
+                    case "AUTH":
+                        if (Account == null || authenticated)
+                        {
+                            await Send("503 5.5.1 AUTH not available").ConfigureAwait(false);
+                            break;
+                        }
+
+                        (string mechanism, string? user, string? password) = await ReadAuthAsync(line, reader, Send, token).ConfigureAwait(false);
+                        if (mechanism.Length == 0)
+                        {
+                            await Send("504 5.5.4 Unrecognized authentication type").ConfigureAwait(false);
+                            break;
+                        }
+
+                        if (AuthReply != 0)
+                        {
+                            Interlocked.Increment(ref _failedLogins);
+                            lock (_logins)
+                            {
+                                _logins.Add($"{mechanism} {user} {AuthReply}");
+                            }
+
+                            await Send($"{AuthReply} {AuthReply / 100}.7.0 Temporary authentication failure").ConfigureAwait(false);
+                            break;
+                        }
+
+                        authenticated = user == Account.UserName && password == Account.Password;
+                        Interlocked.Increment(ref authenticated ? ref _successfulLogins : ref _failedLogins);
+                        lock (_logins)
+                        {
+                            _logins.Add($"{mechanism} {user} {(authenticated ? "ok" : "failed")}");
+                        }
+
+                        Record(session, $"AUTH {mechanism} {user}: {(authenticated ? "ok" : "failed")}");
+                        await Send(authenticated ? "235 2.7.0 Authentication successful" : "535 5.7.8 Authentication credentials invalid").ConfigureAwait(false);
+                        break;
                     case "MAIL":
+                        if (Account != null && !authenticated)
+                        {
+                            await Send("530 5.7.0 Authentication required").ConfigureAwait(false);
+                            break;
+                        }
+
                         struck = await Strike(FaultStage.MailFrom).ConfigureAwait(false);
                         if (struck == Struck.Closed) return;
                         if (struck == Struck.Replied) break;
@@ -516,6 +650,45 @@ namespace G5Mail.FaultSmtp
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// The SASL exchange of an AUTH command (RFC 4954 4): PLAIN with or without an initial response (RFC 4616:
+        /// authzid NUL authcid NUL passwd), or LOGIN (user name, then password, each base64 after a 334 prompt).
+        /// Returns an empty mechanism for one it does not offer; null user/password when the client cancelled ("*").
+        /// </summary>
+        private async Task<(string Mechanism, string? User, string? Password)> ReadAuthAsync(string line, LineReader reader, Func<string, Task> send,
+            CancellationToken token)
+        {
+            string[] parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            string mechanism = parts.Length > 1 ? parts[1].ToUpperInvariant() : string.Empty;
+            if (!AuthMechanisms.Contains(mechanism, StringComparer.OrdinalIgnoreCase))
+            {
+                return (string.Empty, null, null);
+            }
+
+            async Task<string?> Ask(string prompt)
+            {
+                await send("334 " + Convert.ToBase64String(Encoding.ASCII.GetBytes(prompt))).ConfigureAwait(false);
+                string? answer = await reader.ReadLineAsync(token).ConfigureAwait(false);
+                return answer == null || answer == "*" ? null : Encoding.UTF8.GetString(Convert.FromBase64String(answer));
+            }
+
+            if (mechanism == "PLAIN")
+            {
+                string? response = parts.Length > 2 ? Encoding.UTF8.GetString(Convert.FromBase64String(parts[2])) : await Ask(string.Empty).ConfigureAwait(false);
+                string[]? fields = response?.Split('\0');
+                return fields != null && fields.Length == 3 ? (mechanism, fields[1], fields[2]) : (mechanism, null, null);
+            }
+
+            if (mechanism == "LOGIN")
+            {
+                string? user = parts.Length > 2 ? Encoding.UTF8.GetString(Convert.FromBase64String(parts[2])) : await Ask("Username:").ConfigureAwait(false);
+                string? password = user == null ? null : await Ask("Password:").ConfigureAwait(false);
+                return (mechanism, user, password);
+            }
+
+            return (string.Empty, null, null);
         }
 
         private enum Struck

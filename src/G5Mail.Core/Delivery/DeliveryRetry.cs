@@ -47,7 +47,9 @@ namespace G5Mail.Core.Delivery
                 {
                     return await attempt(cancellationToken).ConfigureAwait(false);
                 }
-                catch (G5MailException ex) when (ex.Failure == FailureClass.Transient)
+                // A rejected login is never tried again, not even one the server called temporary (454): each try counts
+                // towards the account's lockout.
+                catch (G5MailException ex) when (ex.Failure == FailureClass.Transient && ex.Scope != FailureScope.Account)
                 {
                     TimeSpan? delay = _policy.DelayBefore(number, ex.RetryAfter);
                     if (delay == null)

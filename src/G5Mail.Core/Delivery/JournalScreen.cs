@@ -16,7 +16,7 @@ namespace G5Mail.Core.Delivery
     /// </summary>
     public static class JournalScreen
     {
-        public const string AlreadySent = "AlreadySent";
+        public const string AlreadySent = OutcomeReasons.AlreadySent;
 
         /// <summary>Reason of a document kept back because an earlier run could not tell whether it was delivered.</summary>
         public const string PreviouslyUncertain = "PreviouslyUncertain";

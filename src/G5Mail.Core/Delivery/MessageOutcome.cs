@@ -13,6 +13,22 @@ namespace G5Mail.Core.Delivery
         Uncertain,
     }
 
+    /// <summary>The Reason values of results: short words a script can branch on.</summary>
+    public static class OutcomeReasons
+    {
+        /// <summary>Skipped: the journal says these documents were already sent to the same recipients with the same bytes.</summary>
+        public const string AlreadySent = "AlreadySent";
+
+        /// <summary>Skipped: the user answered No at -Confirm.</summary>
+        public const string Declined = "Declined";
+
+        /// <summary>Failed without an attempt: an earlier message of the run found the account's credentials rejected.</summary>
+        public const string NotAttempted = "NotAttempted";
+
+        /// <summary>Failed without an attempt: an earlier message of the run used up its retries on a server that cannot be reached.</summary>
+        public const string ServerUnavailable = "ServerUnavailable";
+    }
+
     /// <summary>What happened to one planned message (or to one rejected input item).</summary>
     public sealed class MessageOutcome
     {

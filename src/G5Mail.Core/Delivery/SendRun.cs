@@ -160,6 +160,9 @@ namespace G5Mail.Core.Delivery
         private string? _server;
         private bool _disposed;
 
+        // The failure of the account or the server that ended the run's attempts (the first one wins); see Stopped.
+        private G5MailException? _stoppedBy;
+
         public SendRun(SendRunOptions options, Func<IMessageTransport> transportFactory, IRunLog log)
         {
             _options = options;
@@ -263,6 +266,18 @@ namespace G5Mail.Core.Delivery
             }
 
             MessageOutcome outcome = Describe(message, planned);
+            G5MailException? stoppedBy = Volatile.Read(ref _stoppedBy);
+            if (stoppedBy != null)
+            {
+                // Nothing is attempted: no connection, no login, no token request. Journaled as failed, so a rerun sends it.
+                outcome.Status = DeliveryStatus.Failed;
+                outcome.Error = NotAttempted(stoppedBy, message);
+                outcome.Reason = stoppedBy.Scope == FailureScope.Account ? OutcomeReasons.NotAttempted : OutcomeReasons.ServerUnavailable;
+                outcome.Duration = watch.Elapsed;
+                _options.Journal?.RecordResult(planned, outcome);
+                return outcome;
+            }
+
             IMessageTransport? transport = null;
             try
             {
@@ -288,6 +303,15 @@ namespace G5Mail.Core.Delivery
                 // Uncertain: the server may have the message, so it is reported, never resent.
                 outcome.Status = ex.Failure == FailureClass.Uncertain ? DeliveryStatus.Uncertain : DeliveryStatus.Failed;
                 outcome.Error = ex;
+                if (outcome.Status == DeliveryStatus.Failed && ex.Scope != FailureScope.Message
+                    && Interlocked.CompareExchange(ref _stoppedBy, ex, null) == null)
+                {
+                    _log.Warning(ex.Scope == FailureScope.Account
+                        ? $"{ex.ErrorId}: the credentials were rejected, so G5Mail attempts no further message in this run (each attempt would count "
+                          + "towards the account's lockout). The remaining messages fail with Reason NotAttempted; fix the credentials and run again."
+                        : $"{ex.ErrorId}: {ServerOf(transport)} failed after its retries, so G5Mail attempts no further message in this run. "
+                          + "The remaining messages fail with Reason ServerUnavailable; run again when the server answers.");
+                }
             }
             finally
             {
@@ -326,6 +350,30 @@ namespace G5Mail.Core.Delivery
 
             outcome.Duration = watch.Elapsed;
             return outcome;
+        }
+
+        /// <summary>The account or server failure that ended this run's attempts, or null while messages are still attempted.</summary>
+        public G5MailException? Stopped => Volatile.Read(ref _stoppedBy);
+
+        private static string ServerOf(IMessageTransport? transport) => transport?.Server ?? "The server";
+
+        /// <summary>The error of a message not attempted because of <paramref name="cause"/>: the same id, and what happened first.</summary>
+        private static G5MailException NotAttempted(G5MailException cause, OutgoingMessage message)
+        {
+            string first = cause.Message;
+            int cut = first.IndexOf(". ", StringComparison.Ordinal);
+            string brief = cut > 0 && cut < 300 ? first.Substring(0, cut + 1) : (first.Length > 300 ? first.Substring(0, 300) + "..." : first);
+            string what = cause.Scope == FailureScope.Account
+                ? "an earlier message of this run found the credentials rejected, and every further login would count towards the account's lockout"
+                : "an earlier message of this run used up its retries on the server";
+            return new G5MailException(cause.ErrorId, cause.Kind,
+                $"Not attempted ({string.Join(", ", message.DocumentIds)}): {what}. The first failure: {brief} A rerun (with -JournalPath: the same command) sends it.",
+                cause.Target)
+            {
+                Failure = FailureClass.Permanent,
+                Scope = cause.Scope,
+                Cause = cause.Cause,
+            };
         }
 
         /// <summary>Composes, or describes as Failed a message that cannot be composed (e.g. a -From that is not an address).</summary>

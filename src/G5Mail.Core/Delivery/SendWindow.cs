@@ -29,6 +29,10 @@ namespace G5Mail.Core.Delivery
         private readonly SemaphoreSlim _ended = new SemaphoreSlim(0);
         private int _running;
 
+        // 1 once a message went through (the connection and the login work); until then one message at a time, so that
+        // a rejected password or a dead server costs one attempt, not one per connection.
+        private int _opened;
+
         public SendWindow(SendRun run)
         {
             _run = run ?? throw new ArgumentNullException(nameof(run));
@@ -38,8 +42,11 @@ namespace G5Mail.Core.Delivery
         /// <summary>How many messages may be in the air at once.</summary>
         public int Limit => _limit;
 
-        /// <summary>Whether another message may be started now (fewer than <see cref="Limit"/> are being sent).</summary>
-        public bool CanStart => Volatile.Read(ref _running) < _limit;
+        /// <summary>
+        /// Whether another message may be started now: fewer than <see cref="Limit"/> are being sent, and, until the first
+        /// message has gone through, none at all (the first login is tried on one connection, never on N at once).
+        /// </summary>
+        public bool CanStart => Volatile.Read(ref _running) < (Volatile.Read(ref _opened) == 1 ? _limit : 1);
 
         /// <summary>True when every message given has been taken back.</summary>
         public bool IsEmpty => _queue.Count == 0;
@@ -107,7 +114,14 @@ namespace G5Mail.Core.Delivery
                 {
                     try
                     {
-                        return await _run.SendAsync(planned, cancellationToken).ConfigureAwait(false);
+                        MessageOutcome outcome = await _run.SendAsync(planned, cancellationToken).ConfigureAwait(false);
+                        if (outcome.Status == DeliveryStatus.Sent || outcome.Status == DeliveryStatus.Uncertain)
+                        {
+                            // The server took (or may have taken) the data: connecting and logging in work.
+                            Volatile.Write(ref _opened, 1);
+                        }
+
+                        return outcome;
                     }
                     finally
                     {

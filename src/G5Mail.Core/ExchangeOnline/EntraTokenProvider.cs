@@ -154,7 +154,7 @@ namespace G5Mail.Core.ExchangeOnline
             }
 
 #pragma warning disable CS0618 // ROPC is [Obsolete] in MSAL because Microsoft discourages it; the UsernamePassword flow exists for tenants that still allow it.
-            return await _public.AcquireTokenByUsernamePassword(scopes, user.UserName, user.Password).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            return await _public.AcquireTokenByUsernamePassword(scopes, Security.AccountNames.UserNameOf(user), user.Password).ExecuteAsync(cancellationToken).ConfigureAwait(false);
 #pragma warning restore CS0618
         }
     }

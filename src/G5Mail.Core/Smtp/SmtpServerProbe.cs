@@ -437,7 +437,7 @@ namespace G5Mail.Core.Smtp
                     return;
                 }
 
-                string user = credential.UserName;
+                string user = SmtpAuthentication.UserNameOf(credential);
                 if (_request.SkipAuthentication)
                 {
                     _result.Information(ServerFindingCodes.AuthenticationSkipped, "Credential",
@@ -466,9 +466,13 @@ namespace G5Mail.Core.Smtp
                     return;
                 }
 
-                // A password is never an OAuth token: keep MailKit off the OAuth mechanisms.
-                client.AuthenticationMechanisms.Remove("XOAUTH2");
-                client.AuthenticationMechanisms.Remove("OAUTHBEARER");
+                string? mechanism = SmtpAuthentication.Choose(mechanisms);
+                if (mechanism == null)
+                {
+                    _result.Error(ServerFindingCodes.AuthMechanismUnsupported, "Credential", SmtpAuthentication.NoneSupported(_endpoint.ToString(), mechanisms));
+                    return;
+                }
+
                 using (var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 {
                     step.CancelAfter(_request.Timeout);
@@ -476,10 +480,11 @@ namespace G5Mail.Core.Smtp
                     {
                         try
                         {
-                            await client.AuthenticateAsync(credential, step.Token).ConfigureAwait(false);
+                            // One mechanism, one try, as when sending: a rejected password counts once towards a lockout.
+                            await client.AuthenticateAsync(SmtpAuthentication.Create(mechanism, credential), step.Token).ConfigureAwait(false);
                             _result.Authenticated = true;
                             _result.Information(ServerFindingCodes.AuthenticationSucceeded, "Credential",
-                                $"Signed in as '{user}'.");
+                                $"Signed in as '{user}' ({mechanism}).");
                         }
                         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
                         {

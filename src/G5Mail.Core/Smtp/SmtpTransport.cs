@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Security;
 using G5Mail.Core.Sending;
+using G5Mail.Core.Settings;
 using G5Mail.Core.Transport;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -40,10 +41,34 @@ namespace G5Mail.Core.Smtp
         /// <summary>OAuth 2.0 (XOAUTH2) instead of a password.</summary>
         public ISmtpTokenSource? TokenSource { get; set; }
 
-        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(100);
+        /// <summary>The bound of connect, greeting, TLS handshake and each reply (the TimeoutSeconds setting).</summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(Defaults.TimeoutSeconds);
+
+        /// <summary>
+        /// What the run's connections learned about the server (shared by every transport of one pipeline): that the
+        /// port wants TLS from the first byte, so later connections go straight to it and the warning is given once.
+        /// </summary>
+        public SmtpServerMemory Memory { get; set; } = new SmtpServerMemory();
 
         /// <summary>Whether a password may cross an unencrypted connection: only to this computer. A seam for tests.</summary>
         internal Func<SmtpEndpoint, bool> MaySendCredentialsInClear { get; set; } = endpoint => endpoint.IsLoopback;
+    }
+
+    /// <summary>What the connections of one run learned about their SMTP server. Thread-safe.</summary>
+    public sealed class SmtpServerMemory
+    {
+        private int _tlsOnConnect;
+        private int _warned;
+
+        /// <summary>The port sent no greeting but answered TLS: connect with TLS from the first byte.</summary>
+        public bool TlsOnConnect => Volatile.Read(ref _tlsOnConnect) == 1;
+
+        /// <summary>Notes that the port wants TLS on connect; true the first time only (for the one warning of the run).</summary>
+        public bool LearnTlsOnConnect()
+        {
+            Volatile.Write(ref _tlsOnConnect, 1);
+            return Interlocked.Exchange(ref _warned, 1) == 0;
+        }
     }
 
     /// <summary>
@@ -137,7 +162,7 @@ namespace G5Mail.Core.Smtp
                     throw SmtpErrors.Uncertain(ex, endpoint, message);
                 }
 
-                G5MailException mapped = SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+                G5MailException mapped = SmtpErrors.Map(ex, endpoint, _options.Certificates, UserName);
                 if (!client.IsConnected || mapped.Failure == FailureClass.Transient)
                 {
                     // A transient failure is retried on a new connection (a 421 closes it anyway).
@@ -169,9 +194,25 @@ namespace G5Mail.Core.Smtp
                 _log.Verbose($"SMTP: connecting to {endpoint} ({endpoint.Security}).");
                 // Our own socket, for TCP_NODELAY (see SmtpSocket); MailKit owns and closes it from here on.
                 var socket = await SmtpSocket.ConnectAsync(endpoint.Host, endpoint.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
+                SecureSocketOptions security = _options.Memory.TlsOnConnect ? SecureSocketOptions.SslOnConnect : endpoint.Security;
+                if (security == SecureSocketOptions.StartTls && await WantsTlsOnConnectAsync(socket, cancellationToken).ConfigureAwait(false))
+                {
+                    // TLS from the first byte protects everything STARTTLS would, and the greeting too (RFC 8314 3.3).
+                    socket.Dispose();
+                    if (_options.Memory.LearnTlsOnConnect())
+                    {
+                        _log.Warning($"{endpoint} sent no SMTP greeting but answers TLS: it wants TLS from the first byte (like port 465), not "
+                                     + "STARTTLS. G5Mail goes on with TLS on connect, the certificate checked as usual. To skip this detour, "
+                                     + "use the port for STARTTLS (587) or set -Port 465.");
+                    }
+
+                    security = SecureSocketOptions.SslOnConnect;
+                    socket = await SmtpSocket.ConnectAsync(endpoint.Host, endpoint.Port, _options.Timeout, cancellationToken).ConfigureAwait(false);
+                }
+
                 try
                 {
-                    await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, endpoint.Security, cancellationToken).ConfigureAwait(false);
+                    await client.ConnectAsync(socket, endpoint.Host, endpoint.Port, security, cancellationToken).ConfigureAwait(false);
                 }
                 catch
                 {
@@ -186,12 +227,43 @@ namespace G5Mail.Core.Smtp
             catch (Exception ex) when (!(ex is OperationCanceledException) || !cancellationToken.IsCancellationRequested)
             {
                 client.Dispose();
-                throw SmtpErrors.Map(ex, endpoint, _options.Certificates, _options.Credential?.UserName);
+                throw SmtpErrors.Map(ex, endpoint, _options.Certificates, UserName);
             }
             catch
             {
                 client.Dispose();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// With UseSsl on a port other than 465 the server should greet in plain text and offer STARTTLS. One that stays
+        /// silent for a few seconds may be waiting for a TLS ClientHello instead: ask it on a second connection (as
+        /// Test-G5MailServer does) rather than wait out the whole timeout. False when it greets, or does not answer TLS either.
+        /// </summary>
+        private async Task<bool> WantsTlsOnConnectAsync(System.Net.Sockets.Socket socket, CancellationToken cancellationToken)
+        {
+            // A greeting comes within milliseconds from a working relay; a few seconds is ample even across the world.
+            TimeSpan silence = TimeSpan.FromMilliseconds(Math.Min(3000, _options.Timeout.TotalMilliseconds / 3));
+            bool spoke = await Task.Run(() => socket.Poll((int)Math.Min(int.MaxValue, silence.Ticks / 10), System.Net.Sockets.SelectMode.SelectRead), cancellationToken)
+                .ConfigureAwait(false);
+            if (spoke || !(socket.RemoteEndPoint is IPEndPoint remote))
+            {
+                return false;
+            }
+
+            using (var sniff = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                // A TLS server answers a ClientHello at once; a silent one is not worth the whole timeout twice.
+                sniff.CancelAfter(silence < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : silence);
+                bool tls = await Diagnostics.TlsSniffer.AnswersTlsAsync(remote.Address, remote.Port, _options.Endpoint.Host, sniff.Token).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!tls)
+                {
+                    _log.Verbose($"SMTP {_options.Endpoint}: no greeting within {silence.TotalSeconds:0.#} s, and the port does not answer TLS either; waiting for the greeting.");
+                }
+
+                return tls;
             }
         }
 
@@ -249,10 +321,21 @@ namespace G5Mail.Core.Smtp
             }
             else
             {
-                _log.Verbose($"SMTP {endpoint}: authenticating as {_options.Credential!.UserName}.");
-                await client.AuthenticateAsync(_options.Credential, cancellationToken).ConfigureAwait(false);
+                NetworkCredential credential = _options.Credential!;
+                string? mechanism = SmtpAuthentication.Choose(client.AuthenticationMechanisms);
+                if (mechanism == null)
+                {
+                    throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                        SmtpAuthentication.NoneSupported(endpoint.ToString(), client.AuthenticationMechanisms), endpoint.ToString());
+                }
+
+                _log.Verbose($"SMTP {endpoint}: authenticating as {SmtpAuthentication.UserNameOf(credential)} with {mechanism}.");
+                // One mechanism, one try: a rejected password is not offered again through the next mechanism.
+                await client.AuthenticateAsync(SmtpAuthentication.Create(mechanism, credential), cancellationToken).ConfigureAwait(false);
             }
         }
+
+        private string? UserName => _options.Credential != null ? SmtpAuthentication.UserNameOf(_options.Credential) : null;
 
         private static string Megabytes(double bytes) => (bytes / 1_048_576d).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 

@@ -38,5 +38,37 @@ namespace G5Mail.Core.Transport
         /// data ends only with the final dot), so it is transient; after that it may have been accepted: uncertain.
         /// </summary>
         public static FailureClass ConnectionLost(bool wholeMessageSent) => wholeMessageSent ? FailureClass.Uncertain : FailureClass.Transient;
+
+        /// <summary>
+        /// What a failure belongs to, which decides whether the rest of a run is attempted (see SendRun):
+        /// <list type="bullet">
+        /// <item>Account: AuthenticationFailed. SMTP 535 "authentication credentials invalid", 534 "authentication mechanism is
+        /// too weak" and 454 "temporary authentication failure" (RFC 4954 6), EWS's 401 after every scheme it offered (RFC 9110
+        /// 15.5.2), Graph's 401 after a freshly acquired token. TokenAcquisitionFailed too (invalid_client, unauthorized_client,
+        /// an invalid or expired secret, invalid_grant for a password: RFC 6749 5.2 and the AADSTS codes of "Microsoft Entra
+        /// authentication and authorization error codes"), except when Entra ID only asked to wait (throttling, a temporary
+        /// problem: kind ResourceUnavailable). Directory services lock an account after a few failed sign-ins (Active Directory's
+        /// lockout threshold, Entra ID smart lockout), so a rejected password is never tried again in the same run.</item>
+        /// <item>Server: ConnectionFailed (refused, no answer or no greeting in time, host not found, TLS handshake failed, the
+        /// conversation broken off) and CertificateInvalid: what every later message of the run would meet too.</item>
+        /// <item>Message: everything else (a refused recipient or sender, a message too large, a missing file, a permission the
+        /// app lacks for one call, an uncertain delivery).</item>
+        /// </list>
+        /// </summary>
+        public static FailureScope ScopeOf(string errorId, ErrorKind kind)
+        {
+            switch (errorId)
+            {
+                case ErrorIds.AuthenticationFailed:
+                    return FailureScope.Account;
+                case ErrorIds.TokenAcquisitionFailed:
+                    return kind == ErrorKind.ResourceUnavailable ? FailureScope.Message : FailureScope.Account;
+                case ErrorIds.ConnectionFailed:
+                case ErrorIds.CertificateInvalid:
+                    return FailureScope.Server;
+                default:
+                    return FailureScope.Message;
+            }
+        }
     }
 }

@@ -17,8 +17,21 @@ namespace G5Mail.Core.Transport
         }
 
         /// <param name="outlookAction">What Outlook does with each message (-Display, -SaveAsDraft); other methods only Send.</param>
-        public static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send) =>
-            Create(settings, log, outlookAction, null);
+        public static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction = Outlook.OutlookAction.Send)
+        {
+            WarnIgnoredOverrides(settings, log);
+            return Create(settings, log, outlookAction, null, new SmtpServerMemory());
+        }
+
+        /// <summary>Once per run: certificate overrides that Exchange Online does not honour.</summary>
+        private static void WarnIgnoredOverrides(MailSettings settings, IRunLog log)
+        {
+            if (settings.Method == MailMethod.ExchangeOnline && (settings.SkipCertificateCheck == true || settings.CertificateThumbprint != null))
+            {
+                log.Warning("CertificateThumbprint and SkipCertificateCheck are ignored for Exchange Online: the connection carries an access token, "
+                            + "so the server's certificate is always validated against the system's trusted roots.");
+            }
+        }
 
         /// <summary>
         /// Creates transports for one pipeline, one per call (a pipeline with -ThrottleLimit N calls it up to N times, one
@@ -37,22 +50,24 @@ namespace G5Mail.Core.Transport
                 }
             }
 
-            return () => Create(settings, log, outlookAction, Tokens);
+            WarnIgnoredOverrides(settings, log);
+            var memory = new SmtpServerMemory(); // what one connection learns about the SMTP server, the next one knows
+            return () => Create(settings, log, outlookAction, Tokens, memory);
         }
 
         private static IMessageTransport Create(MailSettings settings, IRunLog log, Outlook.OutlookAction outlookAction,
-            Func<ExchangeOnlineOptions, EntraTokenProvider>? tokens)
+            Func<ExchangeOnlineOptions, EntraTokenProvider>? tokens, SmtpServerMemory memory)
         {
             MailMethod method = settings.Method ?? throw new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
                 "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
             switch (method)
             {
                 case MailMethod.Smtp:
-                    return CreateSmtp(settings, log);
+                    return CreateSmtp(settings, log, memory);
                 case MailMethod.Exchange:
                     return CreateExchange(settings, log);
                 case MailMethod.ExchangeOnline:
-                    return CreateExchangeOnline(settings, log, tokens);
+                    return CreateExchangeOnline(settings, log, tokens, memory);
                 case MailMethod.Outlook:
                     return Outlook.OutlookTransport.Create(outlookAction, log);
                 default:
@@ -65,7 +80,8 @@ namespace G5Mail.Core.Transport
         /// Exchange Online: one token provider (one MSAL application, one token) for the whole pipeline, then Graph sendMail
         /// or SMTP AUTH with XOAUTH2 (smtp.office365.com:587 STARTTLS unless Server/Port say otherwise) per ExchangeOnlineProtocol.
         /// </summary>
-        private static IMessageTransport CreateExchangeOnline(MailSettings settings, IRunLog log, Func<ExchangeOnlineOptions, EntraTokenProvider>? shared)
+        private static IMessageTransport CreateExchangeOnline(MailSettings settings, IRunLog log, Func<ExchangeOnlineOptions, EntraTokenProvider>? shared,
+            SmtpServerMemory memory)
         {
             ExchangeOnlineOptions options = ExchangeOnlineOptions.FromSettings(settings);
             EntraTokenProvider tokens = shared != null ? shared(options) : new EntraTokenProvider(options, log);
@@ -74,12 +90,19 @@ namespace G5Mail.Core.Transport
                 return new GraphTransport(options, tokens, log);
             }
 
-            var smtp = new SmtpTransportOptions(SmtpEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+            // A bearer token must never reach a server whose certificate was not verified: CertificateThumbprint and
+            // SkipCertificateCheck are for self-signed on-premises relays, not for Exchange Online (see WarnIgnoredOverrides).
+            var smtp = new SmtpTransportOptions(SmtpEndpoint.Resolve(settings), new CertificatePolicy(null, false))
             {
                 TokenSource = new ExchangeSmtpTokenSource(tokens, options),
+                Timeout = TimeoutOf(settings),
+                Memory = memory,
             };
             return new SmtpTransport(smtp, log);
         }
+
+        /// <summary>The TimeoutSeconds setting: the bound of each network step of every method.</summary>
+        public static TimeSpan TimeoutOf(MailSettings settings) => TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds);
 
         private static IMessageTransport CreateExchange(MailSettings settings, IRunLog log)
         {
@@ -90,11 +113,13 @@ namespace G5Mail.Core.Transport
             return new EwsTransport(options, log);
         }
 
-        private static IMessageTransport CreateSmtp(MailSettings settings, IRunLog log)
+        private static IMessageTransport CreateSmtp(MailSettings settings, IRunLog log, SmtpServerMemory memory)
         {
             var options = new SmtpTransportOptions(SmtpEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
             {
                 Credential = settings.Credential,
+                Timeout = TimeoutOf(settings),
+                Memory = memory,
             };
             return new SmtpTransport(options, log);
         }

@@ -238,7 +238,7 @@ namespace G5Mail.Commands
                                     (planned.PartCount > 1 ? $" (part {planned.Part} of {planned.PartCount})" : string.Empty);
                     return ShouldProcess(target, run.Options.ActionDescription)
                         ? null
-                        : run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : "Declined");
+                        : run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : OutcomeReasons.Declined);
                 }
 
                 void Done(PlannedMessage planned, MessageOutcome outcome)

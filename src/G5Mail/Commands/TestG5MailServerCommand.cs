@@ -44,10 +44,13 @@ namespace G5Mail
         [ValidateNotNull]
         public PSCredential Credential { get; set; } = PSCredential.Empty;
 
-        /// <summary>The bound of each network step (name resolution, connect, session set-up, sign-in), in seconds.</summary>
+        /// <summary>
+        /// The bound of each network step (name resolution, connect, greeting, TLS handshake, sign-in, each reply), in
+        /// seconds, 1 to 600. Default: the TimeoutSeconds setting (30 unless set), the bound Send-G5Document uses too.
+        /// </summary>
         [Parameter]
         [ValidateRange(1, 600)]
-        public int TimeoutSeconds { get; set; } = 15;
+        public int TimeoutSeconds { get; set; }
 
         /// <summary>Connect and check TLS, but do not sign in.</summary>
         [Parameter]
@@ -64,13 +67,18 @@ namespace G5Mail
             SettingsView view = LoadEffectiveSettingsView();
             Core.Settings.MailSettings settings = view.Settings;
             ApplyOverrides(settings);
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)))
+            {
+                settings.TimeoutSeconds = TimeoutSeconds;
+            }
+
             IReadOnlyList<G5Mail.Core.Diagnostics.Finding> settingsFindings = SettingsFindings.Evaluate(settings, view.Sources);
 
             ServerProbeResult result;
             try
             {
                 // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
-                result = Task.Run(() => ServerTest.CreateDefault().RunAsync(settings, settingsFindings, TimeSpan.FromSeconds(TimeoutSeconds),
+                result = Task.Run(() => ServerTest.CreateDefault().RunAsync(settings, settingsFindings, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds),
                         SkipAuthentication.IsPresent, CancellationToken))
                     .GetAwaiter().GetResult();
             }
