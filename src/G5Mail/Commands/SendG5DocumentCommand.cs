@@ -133,6 +133,14 @@ namespace G5Mail.Commands
         [ValidateRange(1, SendRunOptions.MaxThrottleLimit)]
         public int ThrottleLimit { get; set; } = 1;
 
+        /// <summary>
+        /// Seconds, 1 to 600, that connecting, the server's greeting, the TLS handshake and each reply may take, for every
+        /// method; overrides the TimeoutSeconds setting (default 30) for this call.
+        /// </summary>
+        [Parameter]
+        [ValidateRange(1, 600)]
+        public int TimeoutSeconds { get; set; }
+
         protected override void Begin()
         {
             _elapsed.Start();
@@ -143,6 +151,7 @@ namespace G5Mail.Commands
                 if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
                 if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttachmentSizeMB))) settings.MaxAttachmentSizeMB = MaxAttachmentSizeMB;
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds))) settings.TimeoutSeconds = TimeoutSeconds;
                 try
                 {
                     // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
