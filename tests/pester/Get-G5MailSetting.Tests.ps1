@@ -4,7 +4,7 @@ BeforeAll {
     function New-Secure([string] $Text) { ConvertTo-SecureString -String $Text -AsPlainText -Force }
     $script:SettingNames = 'Method', 'Server', 'Port', 'UseSsl', 'Credential', 'From', 'ClientId', 'TenantId', 'AuthenticationFlow',
         'ClientSecret', 'ClientSecretExpiresOn', 'MaxAttachmentSizeMB', 'CombineDocuments', 'SendCopyToSelf', 'ExchangeOnlineProtocol',
-        'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck'
+        'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds'
 }
 
 Describe 'Get-G5MailSetting' {

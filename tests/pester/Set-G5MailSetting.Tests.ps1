@@ -312,7 +312,7 @@ Describe 'Set-G5MailSetting' {
             $cmd.OutputType.Name | Should -Contain 'G5Mail.MailSettings'
             foreach ($name in 'Scope', 'Method', 'Server', 'Port', 'UseSsl', 'Credential', 'From', 'ClientId', 'TenantId', 'AuthenticationFlow',
                 'ClientSecret', 'ClientSecretExpiresOn', 'MaxAttachmentSizeMB', 'CombineDocuments', 'SendCopyToSelf', 'ExchangeOnlineProtocol',
-                'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'Clear') {
+                'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds', 'Clear') {
                 $cmd.Parameters.Keys | Should -Contain $name
             }
         }
@@ -323,7 +323,7 @@ Describe 'Set-G5MailSetting' {
             @{ Parameter = 'SendCopyToSelf'; Expected = 'None', 'Cc', 'Bcc' }
             @{ Parameter = 'ExchangeOnlineProtocol'; Expected = 'Graph', 'Smtp' }
             @{ Parameter = 'Scope'; Expected = 'System', 'User' }
-            @{ Parameter = 'Clear'; Expected = 'Method', 'ClientSecret', 'SkipCertificateCheck' }
+            @{ Parameter = 'Clear'; Expected = 'Method', 'ClientSecret', 'SkipCertificateCheck', 'TimeoutSeconds' }
         ) {
             $line = "Set-G5MailSetting -$Parameter "
             $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText

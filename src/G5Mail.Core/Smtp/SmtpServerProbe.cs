@@ -107,6 +107,24 @@ namespace G5Mail.Core.Smtp
                 result.LatencyMs = connection.LatencyMs;
                 var session = new Session(request, endpoint, connection, result, MayAuthenticateInClear) { TokenSource = TokenSource };
                 await session.RunAsync(cancellationToken).ConfigureAwait(false);
+                if (!session.WantsTlsOnConnect)
+                {
+                    return;
+                }
+            }
+
+            // UseSsl on a port that wants TLS from the first byte: Send-G5Document goes on with TLS on connect, so the
+            // test does too, and reports that connection (certificate, AUTH, SIZE) with the port advice as a warning.
+            var tls = new SmtpEndpoint(endpoint.Host, endpoint.Port, SecureSocketOptions.SslOnConnect);
+            result.Endpoint = Describe(tls);
+            using (TcpConnection? connection = await TcpReachability.ConnectAsync(tls.Host, tls.Port, request.Timeout, result, cancellationToken)
+                       .ConfigureAwait(false))
+            {
+                if (connection != null)
+                {
+                    await new Session(request, tls, connection, result, MayAuthenticateInClear) { TokenSource = TokenSource }
+                        .RunAsync(cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
@@ -147,6 +165,9 @@ namespace G5Mail.Core.Smtp
                 _policy = new CertificatePolicy(request.Settings.CertificateThumbprint, request.Settings.SkipCertificateCheck ?? Defaults.SkipCertificateCheck);
                 _stream = new SniffingStream(new NetworkStream(connection.Socket, ownsSocket: false));
             }
+
+            /// <summary>The port sent no greeting but answers TLS, and UseSsl allows going on with TLS on connect.</summary>
+            public bool WantsTlsOnConnect { get; private set; }
 
             private string Host => _endpoint.Host;
             private int Seconds => (int)Math.Ceiling(_request.Timeout.TotalSeconds);
@@ -203,6 +224,16 @@ namespace G5Mail.Core.Smtp
                         if (!TlsOnConnect && await ServerAnswersTlsInsteadAsync(connect, step).ConfigureAwait(false))
                         {
                             await Observe(connect).ConfigureAwait(false);
+                            if (_endpoint.Security == SecureSocketOptions.StartTls)
+                            {
+                                WantsTlsOnConnect = true;
+                                _result.Warning(ServerFindingCodes.PlainExpectedButTls, "Port",
+                                    $"{_endpoint} sent no SMTP greeting but answers TLS: it expects TLS from the first byte (like port 465), " +
+                                    "not STARTTLS. G5Mail goes on with TLS on connect (as tested below), which protects at least as well, after " +
+                                    "a few seconds' detour on every connection. To avoid it, use the server's STARTTLS port (587) or Set-G5MailSetting -Port 465.");
+                                return false;
+                            }
+
                             _result.Error(ServerFindingCodes.PlainExpectedButTls, "Port",
                                 $"{_endpoint} sent no SMTP greeting but answers TLS: it expects TLS from the first byte (like port 465), " +
                                 "while the settings ask for plain SMTP with STARTTLS on this port. Use the port for STARTTLS (587, or 25) " +

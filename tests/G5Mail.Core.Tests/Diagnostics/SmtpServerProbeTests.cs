@@ -136,6 +136,28 @@ namespace G5Mail.Core.Tests.Diagnostics
         }
 
         [Fact]
+        public async Task TlsOnConnectServer_WithUseSsl_GoesOnOverTls_AndWarnsAboutThePort()
+        {
+            using X509Certificate2 certificate = TestCertificates.SelfSigned();
+            using var server = new ScriptedSmtpServer(s =>
+            {
+                s.Behaviour = ServerBehaviour.ImplicitTls;
+                s.Certificate = certificate;
+            });
+            MailSettings settings = Settings(server.Port, useSsl: true, pin: certificate.Thumbprint);
+            ServerProbeResult result = await Probe(settings, timeoutSeconds: 6);
+
+            Finding finding = Single(result, ServerFindingCodes.PlainExpectedButTls);
+            Assert.Equal(FindingSeverity.Warning, finding.Severity);
+            Assert.Contains("goes on with TLS on connect", finding.Message);
+            // The test went on over TLS and reports that connection as it would any other.
+            Assert.NotNull(result.TlsProtocol);
+            Assert.Equal(certificate.Thumbprint, result.Certificate!.Thumbprint);
+            Assert.Contains("TLS on connect", result.Endpoint);
+            Assert.True(result.Success, string.Join("; ", result.Findings.Select(f => f.Code + ": " + f.Message)));
+        }
+
+        [Fact]
         public async Task UseSsl_AndNoStartTls_IsStartTlsNotOffered_AndNoPasswordIsSent()
         {
             using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" });
