@@ -210,6 +210,16 @@ namespace G5Mail.FaultSmtp
             }
         }
 
+        /// <summary>
+        /// Replies at once to the first <paramref name="messages"/> messages and holds the reply to every later one for
+        /// <paramref name="delay"/> (a <see cref="ReplyDelay"/> that PowerShell tests can set without a delegate).
+        /// </summary>
+        public void HoldRepliesAfter(int messages, TimeSpan delay)
+        {
+            int seen = 0;
+            ReplyDelay = _ => Interlocked.Increment(ref seen) > messages ? delay : TimeSpan.Zero;
+        }
+
         /// <summary>Messages waiting in <see cref="ReplyDelay"/> right now.</summary>
         public int Waiting => Volatile.Read(ref _waiting);
 
@@ -598,7 +608,18 @@ namespace G5Mail.FaultSmtp
                             Record(session, $"waiting {delay.TotalMilliseconds:0} ms before the reply");
                             try
                             {
-                                await Task.Delay(delay, token).ConfigureAwait(false);
+                                // A client waiting for the reply sends nothing: the socket turning readable with nothing to
+                                // read means it gave up and closed (Poll does not consume what a client may send next).
+                                DateTime until = DateTime.UtcNow + delay;
+                                for (TimeSpan left = delay; left > TimeSpan.Zero; left = until - DateTime.UtcNow)
+                                {
+                                    await Task.Delay(left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100), token).ConfigureAwait(false);
+                                    if (socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0)
+                                    {
+                                        Record(session, "client closed the connection while waiting for the reply");
+                                        return;
+                                    }
+                                }
                             }
                             finally
                             {

@@ -382,36 +382,36 @@ Describe 'Stopping (Ctrl+C)' {
     }
 
     It 'stops all four connections of -ThrottleLimit 4 at once' {
-        $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
-        $listener.Start()
-        $clients = [System.Collections.Generic.List[System.Net.Sockets.TcpClient]]::new()
+        # The run sends its first message alone (until one went through, it risks one login only); the server answers
+        # that one, then holds the reply to every later message far longer than the test, so four connections wait.
+        $dll = Join-Path $env:G5MAIL_REPO_ROOT 'tests/G5Mail.FaultSmtp/bin/Release/net10.0/G5Mail.FaultSmtp.dll'
+        if (-not ('G5Mail.FaultSmtp.FaultSmtpServer' -as [type])) { Add-Type -Path $dll }
+        $server = [G5Mail.FaultSmtp.FaultSmtpServer]::Start()
+        $server.HoldRepliesAfter(1, [TimeSpan]::FromMinutes(5))
         try {
-            $port = $listener.LocalEndpoint.Port
             $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
-            Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $port -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
+            Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.Port -From 'order@olbryggeriet.example' -WarningAction SilentlyContinue
             $docs = foreach ($i in 1..8) { (New-TestPdf -Path (Join-Path $script:Docs "Stop$i.pdf")).FullName }
             $ps = [powershell]::Create()
             [void] $ps.AddScript("Import-Module '$($env:G5MAIL_MODULE_PATH)'; `$env:G5MAIL_CONFIG_DIR = '$($env:G5MAIL_CONFIG_DIR)'; '$($docs -join "','")' | Send-G5Document -To 'kund@example.se' -ThrottleLimit 4")
             $async = $ps.BeginInvoke()
-            foreach ($n in 1..4) {
-                $accepted = $listener.AcceptTcpClientAsync()
-                $accepted.Wait(30000) | Should -BeTrue -Because "the send opens connection $n to the silent server"
-                $clients.Add($accepted.Result)
-            }
+            $deadline = [DateTime]::UtcNow.AddSeconds(60)
+            while ($server.Waiting -lt 4 -and [DateTime]::UtcNow -lt $deadline -and -not $async.IsCompleted) { Start-Sleep -Milliseconds 50 }
+            $server.Waiting | Should -Be 4 -Because 'four connections each hold a message at the server'
             $ps.Stop()
             $async.IsCompleted | Should -BeTrue
             $ps.InvocationStateInfo.State | Should -Be 'Stopped'
-            $listener.Pending() | Should -BeFalse -Because 'no fifth connection was opened'
+            $server.Sessions | Should -Be 4 -Because 'no fifth connection was opened'
+            $server.Accepted.Count | Should -Be 1
             # Each of the four connections was closed by the client when it stopped.
-            foreach ($client in $clients) {
-                $client.Client.Poll(10000000, [System.Net.Sockets.SelectMode]::SelectRead) | Should -BeTrue
-                $closed = try { $client.GetStream().Read([byte[]]::new(16), 0, 16) -eq 0 } catch [System.IO.IOException] { $true }
-                $closed | Should -BeTrue
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while (@($server.Events | Where-Object { $_ -match 'connection ended by the client|client closed the connection' }).Count -lt 4 -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 50
             }
+            @($server.Events | Where-Object { $_ -match 'connection ended by the client|client closed the connection' }).Count | Should -Be 4
         }
         finally {
-            foreach ($client in $clients) { $client.Dispose() }
-            $listener.Stop()
+            $server.Dispose()
             if ($ps) { $ps.Dispose() }
         }
     }
