@@ -160,7 +160,8 @@ namespace G5Mail.Core.Delivery
         private string? _server;
         private bool _disposed;
 
-        // The failure of the account or the server that ended the run's attempts (the first one wins); see Stopped.
+        // The failure of the account or the server that ended the run's attempts (the first one wins): every message after
+        // it fails without a connection, a login or a token request (FailureClassification.ScopeOf says which failures).
         private G5MailException? _stoppedBy;
 
         public SendRun(SendRunOptions options, Func<IMessageTransport> transportFactory, IRunLog log)
@@ -351,9 +352,6 @@ namespace G5Mail.Core.Delivery
             outcome.Duration = watch.Elapsed;
             return outcome;
         }
-
-        /// <summary>The account or server failure that ended this run's attempts, or null while messages are still attempted.</summary>
-        public G5MailException? Stopped => Volatile.Read(ref _stoppedBy);
 
         private static string ServerOf(IMessageTransport? transport) => transport?.Server ?? "The server";
 
