@@ -26,6 +26,8 @@ namespace G5Mail.Core.Settings
         public const string ClientSecretExpiringSoon = "ClientSecretExpiringSoon";
         public const string ClientSecretExpired = "ClientSecretExpired";
         public const string CopyToSelfIgnored = "CopyToSelfIgnored";
+        public const string SmtpBasicAuthRetiring = "SmtpBasicAuthRetiring";
+        public const string EwsRetiring = "EwsRetiring";
     }
 
     /// <summary>
@@ -163,6 +165,26 @@ namespace G5Mail.Core.Settings
                 Add(FindingSeverity.Warning, FindingCodes.SkipCertificateCheck, "SkipCertificateCheck",
                     "SkipCertificateCheck accepts any server certificate, so a man in the middle can read mail and passwords; "
                     + "prefer -CertificateThumbprint to trust exactly the server's certificate.");
+            }
+
+            if (method == MailMethod.Smtp && s.Credential != null && MicrosoftRetirements.IsExchangeOnlineSmtpHost(s.Server))
+            {
+                bool off = utcNow >= MicrosoftRetirements.SmtpBasicAuthOff;
+                Add(off ? FindingSeverity.Error : FindingSeverity.Warning, FindingCodes.SmtpBasicAuthRetiring, "Method",
+                    $"{s.Server} is Exchange Online, where SMTP AUTH with a password (Basic authentication) is "
+                    + (off ? "switched off by default since the end of December 2026" : "switched off by default at the end of December 2026")
+                    + " (Microsoft, 2026-01-27); send with OAuth instead: "
+                    + "Set-G5MailSetting -Scope System -Method ExchangeOnline -ClientId <guid> -TenantId <guid or domain> -ClientSecret (Read-Host -AsSecureString).");
+            }
+
+            if (method == MailMethod.Exchange && MicrosoftRetirements.IsExchangeOnlineEwsHost(s.Server))
+            {
+                bool off = utcNow >= MicrosoftRetirements.EwsShutOff;
+                Add(off ? FindingSeverity.Error : FindingSeverity.Warning, FindingCodes.EwsRetiring, "Method",
+                    $"{s.Server} is EWS in Exchange Online, which Microsoft blocks per tenant from 2026-10-01 and "
+                    + (off ? "shut off on 2027-04-01" : "shuts off on 2027-04-01")
+                    + "; send through Microsoft Graph instead: "
+                    + "Set-G5MailSetting -Scope System -Method ExchangeOnline -ClientId <guid> -TenantId <guid or domain> -ClientSecret (Read-Host -AsSecureString).");
             }
 
             if (s.ClientSecretExpiresOn is DateTime expires)
