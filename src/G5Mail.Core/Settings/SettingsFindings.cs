@@ -65,7 +65,7 @@ namespace G5Mail.Core.Settings
             // Smtp and Exchange name their server; ExchangeOnline knows its endpoints and Outlook uses its profile.
             if ((method == MailMethod.Smtp || method == MailMethod.Exchange) && string.IsNullOrEmpty(s.Server))
             {
-                string example = method == MailMethod.Smtp ? "mail.example.com" : "mail.example.com or https://mail.example.com/EWS/Exchange.asmx";
+                string example = method == MailMethod.Smtp ? "mail.example.com" : "mail.example.com (or the EWS URL: Set-G5MailSetting -Server https://mail.example.com/EWS/Exchange.asmx)";
                 Add(FindingSeverity.Error, FindingCodes.ServerMissing, "Server",
                     $"Method {method} needs a server: Set-G5MailSetting -Server {example}.");
             }
