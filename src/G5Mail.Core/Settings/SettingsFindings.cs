@@ -151,7 +151,7 @@ namespace G5Mail.Core.Settings
                 // then reports MethodNotSupported per message, and -DraftDirectory still works here.
                 Add(FindingSeverity.Warning, FindingCodes.OutlookNotAvailable, "Method",
                     "Method Outlook needs classic Outlook on Windows; on this platform use Smtp, Exchange or ExchangeOnline, "
-                    + "or write Outlook-ready drafts with Send-G5Document -DraftDirectory.");
+                    + "or write Outlook-ready drafts with Send-G5Document -DraftDirectory <folder>.");
             }
 
             if (method == MailMethod.Outlook && (s.SendCopyToSelf ?? Defaults.SendCopyToSelf) != CopyToSelf.None)

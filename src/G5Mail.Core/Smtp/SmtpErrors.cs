@@ -195,7 +195,7 @@ namespace G5Mail.Core.Smtp
                 case SocketError.NoData:
                 case SocketError.TryAgain:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server).", server, ex);
+                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server <name>).", server, ex);
                 case SocketError.ConnectionRefused:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                         $"{server} refused the connection: nothing listens on port {endpoint.Port}. Check Port (0 = 25, or 587 with UseSsl).", server, ex);
