@@ -307,6 +307,10 @@ Describe 'Suggested commands parse and bind' {
         }
         $script:Checks.AddRange(@(Get-MarkdownCommand (Join-Path $script:RepoRoot 'README.md') 'README'))
 
+        # G5MAIL_ADVICE_LIST=<file> writes every checked command with its origin, to see what the extraction found.
+        if ($env:G5MAIL_ADVICE_LIST) {
+            $script:Checks | ForEach-Object { "[$($_.Source)] $($_.Where): $($_.Command)" } | Set-Content -LiteralPath $env:G5MAIL_ADVICE_LIST
+        }
         foreach ($g in $script:Checks | Group-Object Source | Sort-Object Name) {
             $bad = @($g.Group | Where-Object { $_.Problems.Count }).Count
             Write-Host "Advice: $($g.Name): $($g.Count) commands checked, $bad failing"
