@@ -137,7 +137,7 @@ namespace G5Mail.Core.Diagnostics
                 {
                     result.Error(ServerFindingCodes.HostNotFound, "Server",
                         $"The name '{host}' was not found ({Describe(ex.SocketErrorCode)}). Check the spelling of Server " +
-                        "(Set-G5MailSetting -Server), or use the server's IP address.");
+                        "(Set-G5MailSetting -Server <name>), or use the server's IP address.");
                 }
 
                 return null;

@@ -26,6 +26,8 @@ namespace G5Mail.Core.Settings
         public const string ClientSecretExpiringSoon = "ClientSecretExpiringSoon";
         public const string ClientSecretExpired = "ClientSecretExpired";
         public const string CopyToSelfIgnored = "CopyToSelfIgnored";
+        public const string SmtpBasicAuthRetiring = "SmtpBasicAuthRetiring";
+        public const string EwsRetiring = "EwsRetiring";
     }
 
     /// <summary>
@@ -63,7 +65,7 @@ namespace G5Mail.Core.Settings
             // Smtp and Exchange name their server; ExchangeOnline knows its endpoints and Outlook uses its profile.
             if ((method == MailMethod.Smtp || method == MailMethod.Exchange) && string.IsNullOrEmpty(s.Server))
             {
-                string example = method == MailMethod.Smtp ? "mail.example.com" : "mail.example.com or https://mail.example.com/EWS/Exchange.asmx";
+                string example = method == MailMethod.Smtp ? "mail.example.com" : "mail.example.com (or the EWS URL: Set-G5MailSetting -Server https://mail.example.com/EWS/Exchange.asmx)";
                 Add(FindingSeverity.Error, FindingCodes.ServerMissing, "Server",
                     $"Method {method} needs a server: Set-G5MailSetting -Server {example}.");
             }
@@ -149,7 +151,7 @@ namespace G5Mail.Core.Settings
                 // then reports MethodNotSupported per message, and -DraftDirectory still works here.
                 Add(FindingSeverity.Warning, FindingCodes.OutlookNotAvailable, "Method",
                     "Method Outlook needs classic Outlook on Windows; on this platform use Smtp, Exchange or ExchangeOnline, "
-                    + "or write Outlook-ready drafts with Send-G5Document -DraftDirectory.");
+                    + "or write Outlook-ready drafts with Send-G5Document -DraftDirectory <folder>.");
             }
 
             if (method == MailMethod.Outlook && (s.SendCopyToSelf ?? Defaults.SendCopyToSelf) != CopyToSelf.None)
@@ -163,6 +165,26 @@ namespace G5Mail.Core.Settings
                 Add(FindingSeverity.Warning, FindingCodes.SkipCertificateCheck, "SkipCertificateCheck",
                     "SkipCertificateCheck accepts any server certificate, so a man in the middle can read mail and passwords; "
                     + "prefer -CertificateThumbprint to trust exactly the server's certificate.");
+            }
+
+            if (method == MailMethod.Smtp && s.Credential != null && MicrosoftRetirements.IsExchangeOnlineSmtpHost(s.Server))
+            {
+                bool off = utcNow >= MicrosoftRetirements.SmtpBasicAuthOff;
+                Add(off ? FindingSeverity.Error : FindingSeverity.Warning, FindingCodes.SmtpBasicAuthRetiring, "Method",
+                    $"{s.Server} is Exchange Online, where SMTP AUTH with a password (Basic authentication) is "
+                    + (off ? "switched off by default since the end of December 2026" : "switched off by default at the end of December 2026")
+                    + " (Microsoft, 2026-01-27); send with OAuth instead: "
+                    + "Set-G5MailSetting -Scope System -Method ExchangeOnline -ClientId <guid> -TenantId <guid or domain> -ClientSecret (Read-Host -AsSecureString).");
+            }
+
+            if (method == MailMethod.Exchange && MicrosoftRetirements.IsExchangeOnlineEwsHost(s.Server))
+            {
+                bool off = utcNow >= MicrosoftRetirements.EwsShutOff;
+                Add(off ? FindingSeverity.Error : FindingSeverity.Warning, FindingCodes.EwsRetiring, "Method",
+                    $"{s.Server} is EWS in Exchange Online, which Microsoft blocks per tenant from 2026-10-01 and "
+                    + (off ? "shut off on 2027-04-01" : "shuts off on 2027-04-01")
+                    + "; send through Microsoft Graph instead: "
+                    + "Set-G5MailSetting -Scope System -Method ExchangeOnline -ClientId <guid> -TenantId <guid or domain> -ClientSecret (Read-Host -AsSecureString).");
             }
 
             if (s.ClientSecretExpiresOn is DateTime expires)

@@ -119,7 +119,7 @@ namespace G5Mail.Core.Smtp
                 case SslHandshakeException _:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                         $"The TLS handshake with {server} failed. " + (endpoint.Port == 465
-                            ? "The server may not speak TLS on connect on this port: try port 587 with STARTTLS (Port 0 and UseSsl $true)."
+                            ? "The server may not speak TLS on connect on this port: try port 587 with STARTTLS (Set-G5MailSetting -Port 0 -UseSsl)."
                             : "The server may expect TLS on connect: try port 465."), server, ex);
                 case MailKit.Security.AuthenticationException _:
                     return new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
@@ -195,7 +195,7 @@ namespace G5Mail.Core.Smtp
                 case SocketError.NoData:
                 case SocketError.TryAgain:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server).", server, ex);
+                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server <name>).", server, ex);
                 case SocketError.ConnectionRefused:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                         $"{server} refused the connection: nothing listens on port {endpoint.Port}. Check Port (0 = 25, or 587 with UseSsl).", server, ex);

@@ -237,7 +237,7 @@ namespace G5Mail.Core.Smtp
                             _result.Error(ServerFindingCodes.PlainExpectedButTls, "Port",
                                 $"{_endpoint} sent no SMTP greeting but answers TLS: it expects TLS from the first byte (like port 465), " +
                                 "while the settings ask for plain SMTP with STARTTLS on this port. Use the port for STARTTLS (587, or 25) " +
-                                "or, if this server only offers TLS on connect, use port 465 (Set-G5MailSetting -Port 465 -UseSsl $true).");
+                                "or, if this server only offers TLS on connect, use port 465 (Set-G5MailSetting -Port 465 -UseSsl).");
                             return false;
                         }
 
@@ -294,7 +294,7 @@ namespace G5Mail.Core.Smtp
                     _result.Error(ServerFindingCodes.TlsExpectedButPlain, "Port",
                         $"{_endpoint} answered in plain text ('{_stream.FirstLine}') instead of TLS: port 465 means TLS from the " +
                         "first byte, but this port speaks plain SMTP. The server did not answer TLS; 587 with STARTTLS? " +
-                        "Set -Port 587 -UseSsl (Set-G5MailSetting -Port 587 -UseSsl $true), or the server's TLS port.");
+                        "Set -Port 587 -UseSsl (Set-G5MailSetting -Port 587 -UseSsl), or the server's TLS port.");
                     return;
                 }
 
@@ -389,14 +389,14 @@ namespace G5Mail.Core.Smtp
                     _result.Error(ServerFindingCodes.StartTlsNotOffered, "UseSsl",
                         $"UseSsl requires STARTTLS, but {_endpoint.Host}:{_endpoint.Port} does not offer it (EHLO lists: {offered}). " +
                         "Use the server's TLS port (587 with STARTTLS, or 465 for TLS on connect), have STARTTLS enabled on the server, " +
-                        "or, only on a trusted network, turn encryption off (Set-G5MailSetting -UseSsl $false).");
+                        "or, only on a trusted network, turn encryption off (Set-G5MailSetting -UseSsl:$false).");
                     return false;
                 }
                 else
                 {
                     _result.Warning(ServerFindingCodes.TlsNotOffered, "UseSsl",
                         $"{_endpoint.Host}:{_endpoint.Port} does not offer STARTTLS: messages (and a password) travel unencrypted. " +
-                        "If the server has a TLS port, use it (Set-G5MailSetting -Port 587 -UseSsl $true).");
+                        "If the server has a TLS port, use it (Set-G5MailSetting -Port 587 -UseSsl).");
                 }
 
                 IReadOnlyList<string> authBeforeTls = SmtpTranscript.AuthMechanisms(_transcript.EhloBeforeTls);
@@ -480,7 +480,7 @@ namespace G5Mail.Core.Smtp
                 {
                     _result.Error(ServerFindingCodes.CleartextAuthenticationRefused, "UseSsl",
                         $"Not sending the password of '{user}' to {_endpoint.Host}: the connection is not encrypted and anyone on the " +
-                        "network could read it. Use TLS (Set-G5MailSetting -Port 587 -UseSsl $true, or the server's TLS port).");
+                        "network could read it. Use TLS (Set-G5MailSetting -Port 587 -UseSsl, or the server's TLS port).");
                     return;
                 }
 

@@ -291,7 +291,7 @@ namespace G5Mail.Core.Smtp
             {
                 throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
                     $"G5Mail will not send credentials over the unencrypted connection to {endpoint}. " +
-                    "Set UseSsl (Set-G5MailSetting -UseSsl $true; port 587 uses STARTTLS, 465 uses TLS), or remove the Credential if the server relays without login.",
+                    "Set UseSsl (Set-G5MailSetting -UseSsl; port 587 uses STARTTLS, 465 uses TLS), or remove the Credential if the server relays without login.",
                     endpoint.ToString());
             }
 
@@ -300,7 +300,7 @@ namespace G5Mail.Core.Smtp
                 throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
                     $"{endpoint} offers no authentication (no AUTH in its EHLO reply), but a Credential is set. " +
                     (client.IsSecure ? "Remove the Credential if the server relays without login, or check the port." :
-                        "Many servers offer AUTH only after STARTTLS: set UseSsl $true."), endpoint.ToString());
+                        "Many servers offer AUTH only after STARTTLS: set UseSsl (Set-G5MailSetting -UseSsl)."), endpoint.ToString());
             }
 
             if (_options.TokenSource != null)
