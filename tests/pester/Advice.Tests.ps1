@@ -383,9 +383,8 @@ Describe 'Microsoft 365 retirements' {
         Set-G5MailSetting -Scope System -Method Smtp -Server SMTP.Office365.com -Port 587 -UseSsl -From sales@contoso.com -Credential $script:Cred -WarningAction SilentlyContinue
         $f = @((Get-G5MailSetting).Findings | Where-Object Code -EQ 'SmtpBasicAuthRetiring')
         $f.Count | Should -Be 1
-        # Today is before the end of December 2026 on the machines this was written for; after it the finding is an Error.
-        $expected = if ([datetime]::UtcNow -lt [datetime]::new(2027, 1, 1, 0, 0, 0, [DateTimeKind]::Utc)) { 'Warning' } else { 'Error' }
-        "$($f[0].Severity)" | Should -Be $expected
+        # A Warning on both sides of the date: an administrator may turn Basic SMTP AUTH back on for the tenant.
+        "$($f[0].Severity)" | Should -Be 'Warning'
         $f[0].Message | Should -BeLike '*December 2026*-Method ExchangeOnline*'
     }
 
@@ -405,19 +404,7 @@ Describe 'Microsoft 365 retirements' {
         (Get-G5MailSetting).Findings.Code | Should -Not -Contain 'EwsRetiring'
     }
 
-    # Test-G5MailServer reports the settings findings before it connects, so the advice does not depend on reaching
-    # Microsoft: port 1 and no authentication keep this test from talking to the real service even where there is a
-    # network (here name resolution fails, or port 1 is refused or times out).
-    It 'Test-G5MailServer reports SmtpBasicAuthRetiring without a connection' {
-        Set-G5MailSetting -Scope System -Method Smtp -Server smtp.office365.com -From sales@contoso.com -Credential $script:Cred -WarningAction SilentlyContinue
-        $r = Test-G5MailServer -Port 1 -UseSsl -SkipAuthentication -TimeoutSeconds 3
-        $r.Findings.Code | Should -Contain 'SmtpBasicAuthRetiring'
-        $r.Authenticated | Should -Not -BeTrue
-    }
-
-    It 'Test-G5MailServer reports EwsRetiring without a connection' {
-        Set-G5MailSetting -Scope System -Method Exchange -From sales@contoso.com -Server 'https://outlook.office365.com:1/EWS/Exchange.asmx' -WarningAction SilentlyContinue
-        $r = Test-G5MailServer -SkipAuthentication -TimeoutSeconds 3
-        $r.Findings.Code | Should -Contain 'EwsRetiring'
-    }
+    # That Test-G5MailServer puts these settings findings first is checked in xunit (ServerTestTests) with a probe that
+    # connects nowhere: from here a Test-G5MailServer against smtp.office365.com would look up Microsoft's host, and
+    # the tests reach nothing but servers they start on 127.0.0.1.
 }

@@ -169,10 +169,14 @@ namespace G5Mail.Core.Settings
 
             if (method == MailMethod.Smtp && s.Credential != null && MicrosoftRetirements.IsExchangeOnlineSmtpHost(s.Server))
             {
+                // A warning on both sides of the date: it is off by default, but a tenant's administrator may still turn it
+                // back on until Microsoft removes it for good, so sending is not refused here; the server will say.
                 bool off = utcNow >= MicrosoftRetirements.SmtpBasicAuthOff;
-                Add(off ? FindingSeverity.Error : FindingSeverity.Warning, FindingCodes.SmtpBasicAuthRetiring, "Method",
+                Add(FindingSeverity.Warning, FindingCodes.SmtpBasicAuthRetiring, "Method",
                     $"{s.Server} is Exchange Online, where SMTP AUTH with a password (Basic authentication) is "
-                    + (off ? "switched off by default since the end of December 2026" : "switched off by default at the end of December 2026")
+                    + (off ? "switched off by default since the end of December 2026 (unless the tenant's administrator turned it back on, "
+                             + "the login fails with AuthenticationFailed)"
+                           : "switched off by default at the end of December 2026")
                     + " (Microsoft, 2026-01-27); send with OAuth instead: "
                     + "Set-G5MailSetting -Scope System -Method ExchangeOnline -ClientId <guid> -TenantId <guid or domain> -ClientSecret (Read-Host -AsSecureString).");
             }

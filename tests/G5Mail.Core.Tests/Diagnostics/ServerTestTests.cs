@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
@@ -31,6 +32,53 @@ namespace G5Mail.Core.Tests.Diagnostics
                 CancellationToken.None);
 
             Assert.Same(settingsFinding, Assert.Single(result.Findings));
+        }
+
+        /// <summary>
+        /// Test-G5MailServer reports the Microsoft 365 retirement findings of the settings before what the server said,
+        /// whatever the probe found. A probe that connects nowhere stands in for the SMTP one: the test must not look up
+        /// or reach Microsoft's hosts (the network here is loopback only).
+        /// </summary>
+        [Theory]
+        [InlineData(MailMethod.Smtp, "smtp.office365.com", "SmtpBasicAuthRetiring")]
+        [InlineData(MailMethod.Exchange, "https://outlook.office365.com/EWS/Exchange.asmx", "EwsRetiring")]
+        public async Task RetirementFindings_OfTheSettings_LeadTheResult(MailMethod method, string server, string code)
+        {
+            var settings = new MailSettings
+            {
+                Method = method,
+                Server = server,
+                From = "sales@contoso.com",
+                Credential = new System.Net.NetworkCredential("sales@contoso.com", "x"),
+            };
+            IReadOnlyList<Finding> findings = SettingsFindings.Evaluate(settings, new Dictionary<string, SettingSource>());
+            var probe = new UnreachableProbe(method);
+
+            ServerProbeResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(settings, findings, Timeout, true, CancellationToken.None);
+
+            Assert.True(probe.Called);
+            Assert.Equal(code, result.Findings.First(f => f.Code == code || f.Code == ServerFindingCodes.ConnectionRefused).Code);
+            Assert.Contains(result.Findings, f => f.Code == ServerFindingCodes.ConnectionRefused);
+        }
+
+        private sealed class UnreachableProbe : IServerProbe
+        {
+            public UnreachableProbe(MailMethod method)
+            {
+                Method = method;
+            }
+
+            public MailMethod Method { get; }
+
+            public bool Called { get; private set; }
+
+            public Task<ServerProbeResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
+            {
+                Called = true;
+                var result = new ServerProbeResult(Method);
+                result.Error(ServerFindingCodes.ConnectionRefused, "Port", "Refused (a stand-in probe).");
+                return Task.FromResult(result);
+            }
         }
 
         [Fact]

@@ -85,13 +85,15 @@ namespace G5Mail.Core.Tests.Settings
         }
 
         [Fact]
-        public void Smtp_basic_auth_to_exchange_online_is_an_error_after_the_end_of_december_2026()
+        public void Smtp_basic_auth_to_exchange_online_after_the_end_of_december_2026_says_it_is_off_but_does_not_block_sending()
         {
+            // Off by default, yet an administrator may turn it back on for the tenant: the server decides, not G5Mail.
             var findings = Evaluate(Smtp("SMTP-MAIL.OUTLOOK.COM"), AfterSmtpCutOff);
             var f = Assert.Single(findings, x => x.Code == FindingCodes.SmtpBasicAuthRetiring);
-            Assert.Equal(FindingSeverity.Error, f.Severity);
+            Assert.Equal(FindingSeverity.Warning, f.Severity);
             Assert.Contains("since the end of December 2026", f.Message);
-            Assert.False(SettingsFindings.IsComplete(findings));
+            Assert.Contains("AuthenticationFailed", f.Message);
+            Assert.True(SettingsFindings.IsComplete(findings));
         }
 
         [Fact]
@@ -99,8 +101,8 @@ namespace G5Mail.Core.Tests.Settings
         {
             var last = Evaluate(Smtp("smtp.office365.com"), new DateTime(2026, 12, 31, 23, 59, 59, DateTimeKind.Utc));
             var first = Evaluate(Smtp("smtp.office365.com"), new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc));
-            Assert.Equal(FindingSeverity.Warning, last.Single(x => x.Code == FindingCodes.SmtpBasicAuthRetiring).Severity);
-            Assert.Equal(FindingSeverity.Error, first.Single(x => x.Code == FindingCodes.SmtpBasicAuthRetiring).Severity);
+            Assert.DoesNotContain("since the end", last.Single(x => x.Code == FindingCodes.SmtpBasicAuthRetiring).Message);
+            Assert.Contains("since the end of December 2026", first.Single(x => x.Code == FindingCodes.SmtpBasicAuthRetiring).Message);
         }
 
         [Fact]
