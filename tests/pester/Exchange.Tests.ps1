@@ -185,15 +185,26 @@ Describe 'Send-G5Document through Exchange (EWS)' {
 
     It 'refuses to send the password over http to another computer, without connecting' {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
-        Set-G5MailSetting -Scope System -Method Exchange -Server 192.0.2.10 -UseSsl:$false -From $script:Mailbox -WarningAction SilentlyContinue
+        Set-G5MailSetting -Scope System -Method Exchange -Server 'http://192.0.2.10/EWS/Exchange.asmx' -From $script:Mailbox -WarningAction SilentlyContinue
         Set-G5MailSetting -Scope User -Credential (New-Credential) -WarningAction SilentlyContinue
         try {
             $result = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -ErrorVariable errs -ErrorAction SilentlyContinue
             $result.ErrorId | Should -Be 'AuthenticationFailed'
             $result.Error | Should -Match 'unencrypted http'
-            $result.Error | Should -Match 'UseSsl'
+            $result.Error | Should -Match 'Use https'
         }
         finally { Use-ExchangeSettings }
+    }
+
+    It 'talks https to a server name whatever UseSsl says' {
+        # The https stand-in on its own port: with UseSsl off G5Mail used to go to http there and fail to sign in.
+        $uri = [uri] $script:Server.BaseUri
+        Use-ExchangeSettings -System @{ Server = $uri.Host; Port = $uri.Port; UseSsl = $false }
+        $result = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.Status | Should -Be 'Sent'
+        $result.Server | Should -Be "https://$($uri.Host):$($uri.Port)/EWS/Exchange.asmx"
+        ($warnings -join ' ') | Should -Not -Match 'plain http'
+        Use-ExchangeSettings
     }
 }
 

@@ -7,8 +7,9 @@ namespace G5Mail.Core.Exchange
 {
     /// <summary>
     /// Where the EWS requests go: https://{Server}:{Port or 443}/EWS/Exchange.asmx, or Server itself when it is a full
-    /// URL. UseSsl false means plain http (port 80 by default), which <see cref="Warning"/> explains; credentials are
-    /// then only ever sent to this computer itself (<see cref="MaySendCredentials"/>).
+    /// URL. EWS is an https service (Exchange requires SSL on its EWS virtual directory by default), so a host name
+    /// means https whatever UseSsl says; plain http only with an explicit http:// URL, which <see cref="Warning"/>
+    /// explains, and credentials then only ever go to this computer itself (<see cref="MaySendCredentials"/>).
     /// </summary>
     public sealed class EwsEndpoint
     {
@@ -43,18 +44,18 @@ namespace G5Mail.Core.Exchange
         /// <summary>What to tell the user about an unencrypted endpoint; null for https.</summary>
         public string? Warning => IsHttps
             ? null
-            : $"UseSsl is off, so G5Mail talks to Exchange over plain http ({Url.GetLeftPart(UriPartial.Authority)}): messages and " +
+            : $"Server is an http:// URL, so G5Mail talks to Exchange over plain http ({Url.GetLeftPart(UriPartial.Authority)}): messages and " +
               "attachments travel unencrypted" + (IsLoopback ? "." : ", and G5Mail will not sign in over it.") +
-              " Exchange Web Services normally require https: Set-G5MailSetting -Scope System -UseSsl.";
+              $" Exchange Web Services normally require https: Set-G5MailSetting -Scope System -Server {Url.Host}";
 
         public override string ToString() => Url.AbsoluteUri;
 
         public static EwsEndpoint Resolve(MailSettings effective)
         {
-            return Resolve(effective.Server, effective.Port ?? Defaults.Port, effective.UseSsl ?? Defaults.UseSsl);
+            return Resolve(effective.Server, effective.Port ?? Defaults.Port);
         }
 
-        public static EwsEndpoint Resolve(string? server, int port, bool useSsl)
+        public static EwsEndpoint Resolve(string? server, int port)
         {
             string value = server?.Trim() ?? string.Empty;
             if (value.Length == 0)
@@ -83,9 +84,8 @@ namespace G5Mail.Core.Exchange
             }
 
             string host = value.StartsWith("[", StringComparison.Ordinal) || value.IndexOf(':') < 0 ? value : "[" + value + "]";
-            int effectivePort = port != 0 ? port : (useSsl ? 443 : 80);
-            string scheme = useSsl ? Uri.UriSchemeHttps : Uri.UriSchemeHttp;
-            if (!Uri.TryCreate($"{scheme}://{host}:{effectivePort.ToString(CultureInfo.InvariantCulture)}{DefaultPath}", UriKind.Absolute, out Uri? built))
+            int effectivePort = port != 0 ? port : 443;
+            if (!Uri.TryCreate($"https://{host}:{effectivePort.ToString(CultureInfo.InvariantCulture)}{DefaultPath}", UriKind.Absolute, out Uri? built))
             {
                 throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
                     $"Server '{value}' is not a host name or IP address.", "Server");

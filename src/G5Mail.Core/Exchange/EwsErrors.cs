@@ -78,8 +78,8 @@ namespace G5Mail.Core.Exchange
                           "Set-G5MailSetting -Scope User -Credential (Get-Credential).", target);
                 case 403:
                     return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
-                        $"Exchange refused access to {where} (HTTP 403): EWS may be disabled for '{user ?? "this user"}' or require https " +
-                        "(Set-G5MailSetting -Scope System -UseSsl).", target);
+                        $"Exchange refused access to {where} (HTTP 403): EWS may be disabled for '{user ?? "this user"}', or require https " +
+                        $"(give Server as a host name or an https:// URL: Set-G5MailSetting -Scope System -Server {endpoint.Host}).", target);
                 case 404:
                     return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ObjectNotFound,
                         $"There is no EWS at {where} (HTTP 404). Check Server: the EWS URL is https://<server>/EWS/Exchange.asmx.", target);

@@ -79,7 +79,7 @@ namespace G5Mail.Core.Exchange
                 }
                 else
                 {
-                    result.Add(endpoint.IsLoopback ? FindingSeverity.Warning : FindingSeverity.Error, ServerFindingCodes.EwsPlainHttp, "UseSsl", endpoint.Warning!);
+                    result.Add(endpoint.IsLoopback ? FindingSeverity.Warning : FindingSeverity.Error, ServerFindingCodes.EwsPlainHttp, "Server", endpoint.Warning!);
                 }
             }
 
@@ -97,9 +97,9 @@ namespace G5Mail.Core.Exchange
             }
             else if (!endpoint.MaySendCredentials)
             {
-                result.Error(ServerFindingCodes.CleartextAuthenticationRefused, "UseSsl",
+                result.Error(ServerFindingCodes.CleartextAuthenticationRefused, "Server",
                     $"Not signing in to {endpoint.Host} over plain http: the password (or Windows sign-in) could be read or relayed on the " +
-                    "network. Use https: Set-G5MailSetting -Scope System -UseSsl.");
+                    $"network. Use https (the default for a host name): Set-G5MailSetting -Scope System -Server {endpoint.Host}");
             }
             else
             {
@@ -219,8 +219,8 @@ namespace G5Mail.Core.Exchange
             }
             else if (status == 403)
             {
-                result.Error(ServerFindingCodes.EwsNotFound, "UseSsl",
-                    $"{url} refuses access (HTTP 403) before any sign-in; the EWS directory may require https (Set-G5MailSetting -Scope System -UseSsl).");
+                result.Error(ServerFindingCodes.EwsNotFound, "Server",
+                    $"{url} refuses access (HTTP 403) before any sign-in; the EWS directory may require https (Set-G5MailSetting -Scope System -Server {endpoint.Host}).");
             }
             else
             {

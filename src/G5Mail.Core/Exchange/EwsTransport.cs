@@ -65,8 +65,8 @@ namespace G5Mail.Core.Exchange
 
             string who = credential != null && !string.IsNullOrEmpty(credential.UserName) ? $"the password of '{credential.UserName}'" : "the Windows sign-in";
             throw new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
-                $"G5Mail will not send {who} over unencrypted http to {endpoint.Url.GetLeftPart(UriPartial.Authority)}. Turn on https: " +
-                "Set-G5MailSetting -Scope System -UseSsl (EWS listens on 443), or give the https EWS URL as Server.", endpoint.ToString());
+                $"G5Mail will not send {who} over unencrypted http to {endpoint.Url.GetLeftPart(UriPartial.Authority)}. Use https: give Server " +
+                $"as a host name (https on 443 is the default) or an https:// EWS URL, e.g. Set-G5MailSetting -Scope System -Server {endpoint.Host}", endpoint.ToString());
         }
 
         public async Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)

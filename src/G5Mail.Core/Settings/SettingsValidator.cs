@@ -89,8 +89,8 @@ namespace G5Mail.Core.Settings
         public static string ValidateServer(string server)
         {
             string value = server.Trim();
-            const string accepted = "use a DNS name (mail.example.com), an IP address (192.0.2.10), or for Exchange a full https EWS URL "
-                + "(https://mail.example.com/EWS/Exchange.asmx); give the port with -Port";
+            const string accepted = "use a DNS name (mail.example.com), an IP address (192.0.2.10), or for Exchange a full EWS URL "
+                + "(https://mail.example.com/EWS/Exchange.asmx; http:// only for a server that has no https, with a warning); give the port with -Port";
             if (value.Length == 0 || value.Any(char.IsWhiteSpace))
             {
                 throw Invalid("Server", server, accepted);
@@ -98,7 +98,8 @@ namespace G5Mail.Core.Settings
 
             if (value.IndexOf("://", StringComparison.Ordinal) >= 0)
             {
-                if (Uri.TryCreate(value, UriKind.Absolute, out Uri? url) && url.Scheme == Uri.UriSchemeHttps
+                // Exchange talks https to a host name; plain http is possible only when asked for this explicitly.
+                if (Uri.TryCreate(value, UriKind.Absolute, out Uri? url) && (url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp)
                     && url.Host.Length > 0 && url.UserInfo.Length == 0)
                 {
                     return url.AbsoluteUri;

@@ -63,7 +63,7 @@ namespace G5Mail.Core.Tests.Exchange
         }
 
         private static EwsTransport Transport(int port) =>
-            new EwsTransport(new EwsTransportOptions(EwsEndpoint.Resolve($"http://127.0.0.1:{port}/EWS/Exchange.asmx", 0, false),
+            new EwsTransport(new EwsTransportOptions(EwsEndpoint.Resolve($"http://127.0.0.1:{port}/EWS/Exchange.asmx", 0),
                 new CertificatePolicy(null, false)), NullRunLog.Instance);
 
         private sealed class ResettingHttpServer : IDisposable

@@ -10,31 +10,45 @@ namespace G5Mail.Core.Tests.Exchange
     public sealed class EwsEndpointTests
     {
         [Theory]
-        [InlineData("mail.example.com", 0, true, "https://mail.example.com/EWS/Exchange.asmx")]
-        [InlineData("mail.example.com", 8443, true, "https://mail.example.com:8443/EWS/Exchange.asmx")]
-        [InlineData("192.0.2.10", 0, true, "https://192.0.2.10/EWS/Exchange.asmx")]
-        [InlineData("2001:db8::5", 0, true, "https://[2001:db8::5]/EWS/Exchange.asmx")]
-        [InlineData("mail.example.com", 0, false, "http://mail.example.com/EWS/Exchange.asmx")]
-        [InlineData("https://mail.example.com/EWS/Exchange.asmx", 25, false, "https://mail.example.com/EWS/Exchange.asmx")]
-        [InlineData("https://mail.example.com", 0, false, "https://mail.example.com/EWS/Exchange.asmx")]
-        [InlineData("https://mail.example.com:444/ews/exchange.asmx", 0, true, "https://mail.example.com:444/ews/exchange.asmx")]
-        public void The_EWS_URL_follows_Server_Port_and_UseSsl_or_is_Server_itself(string server, int port, bool useSsl, string expected)
+        [InlineData("mail.example.com", 0, "https://mail.example.com/EWS/Exchange.asmx")]
+        [InlineData("mail.example.com", 8443, "https://mail.example.com:8443/EWS/Exchange.asmx")]
+        [InlineData("192.0.2.10", 0, "https://192.0.2.10/EWS/Exchange.asmx")]
+        [InlineData("2001:db8::5", 0, "https://[2001:db8::5]/EWS/Exchange.asmx")]
+        [InlineData("mail.example.com", 80, "https://mail.example.com:80/EWS/Exchange.asmx")]
+        [InlineData("https://mail.example.com/EWS/Exchange.asmx", 25, "https://mail.example.com/EWS/Exchange.asmx")]
+        [InlineData("https://mail.example.com", 0, "https://mail.example.com/EWS/Exchange.asmx")]
+        [InlineData("https://mail.example.com:444/ews/exchange.asmx", 0, "https://mail.example.com:444/ews/exchange.asmx")]
+        [InlineData("http://mail.example.com/EWS/Exchange.asmx", 0, "http://mail.example.com/EWS/Exchange.asmx")]
+        public void The_EWS_URL_is_https_on_Server_and_Port_or_is_Server_itself(string server, int port, string expected)
         {
-            Assert.Equal(expected, EwsEndpoint.Resolve(server, port, useSsl).Url.AbsoluteUri);
+            Assert.Equal(expected, EwsEndpoint.Resolve(server, port).Url.AbsoluteUri);
+        }
+
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        [InlineData(null)]
+        public void Exchange_with_Port_0_uses_https_on_443_whatever_UseSsl_says(bool? useSsl)
+        {
+            var settings = new MailSettings { Method = MailMethod.Exchange, Server = "mail.example.com", UseSsl = useSsl };
+            EwsEndpoint endpoint = EwsEndpoint.Resolve(settings);
+            Assert.True(endpoint.IsHttps);
+            Assert.Equal(443, endpoint.Port);
+            Assert.Null(endpoint.Warning);
         }
 
         [Fact]
         public void Plain_http_comes_with_a_warning_and_allows_credentials_only_to_this_computer()
         {
-            EwsEndpoint remote = EwsEndpoint.Resolve("mail.example.com", 0, false);
+            EwsEndpoint remote = EwsEndpoint.Resolve("http://mail.example.com/EWS/Exchange.asmx", 0);
             Assert.False(remote.IsHttps);
             Assert.False(remote.MaySendCredentials);
-            Assert.Contains("UseSsl", remote.Warning);
+            Assert.Contains("http:// URL", remote.Warning);
             Assert.Contains("will not sign in", remote.Warning);
 
-            EwsEndpoint local = EwsEndpoint.Resolve("127.0.0.1", 8080, false);
+            EwsEndpoint local = EwsEndpoint.Resolve("http://127.0.0.1:8080/EWS/Exchange.asmx", 0);
             Assert.True(local.MaySendCredentials);
-            Assert.Null(EwsEndpoint.Resolve("mail.example.com", 0, true).Warning);
+            Assert.Null(EwsEndpoint.Resolve("mail.example.com", 0).Warning);
         }
 
         [Theory]
@@ -44,7 +58,7 @@ namespace G5Mail.Core.Tests.Exchange
         [InlineData("https://user:pw@mail.example.com/EWS/Exchange.asmx", ErrorIds.InvalidSetting)]
         public void A_missing_or_unusable_Server_is_a_clear_error(string? server, string errorId)
         {
-            var error = Assert.Throws<G5MailException>(() => EwsEndpoint.Resolve(server, 0, true));
+            var error = Assert.Throws<G5MailException>(() => EwsEndpoint.Resolve(server, 0));
             Assert.Equal(errorId, error.ErrorId);
             Assert.Equal("Server", error.Target);
         }
@@ -55,21 +69,20 @@ namespace G5Mail.Core.Tests.Exchange
             var settings = new MailSettings
             {
                 Method = MailMethod.Exchange,
-                Server = "mail.example.com",
-                UseSsl = false,
+                Server = "http://mail.example.com/EWS/Exchange.asmx",
                 Credential = new NetworkCredential(@"G5TEST\anna", "Secret-Pw-123"),
             };
             var error = Assert.Throws<G5MailException>(() => TransportFactory.Create(settings, NullRunLog.Instance));
             Assert.Equal(ErrorIds.AuthenticationFailed, error.ErrorId);
             Assert.Equal(ErrorKind.SecurityError, error.Kind);
-            Assert.Contains("UseSsl", error.Message);
+            Assert.Contains("Use https", error.Message);
             Assert.DoesNotContain("Secret-Pw-123", error.Message);
 
             settings.Credential = null;
             error = Assert.Throws<G5MailException>(() => TransportFactory.Create(settings, NullRunLog.Instance));
             Assert.Contains("Windows sign-in", error.Message);
 
-            settings.UseSsl = true;
+            settings.Server = "mail.example.com"; // a host name means https
             using (IMessageTransport transport = TransportFactory.Create(settings, NullRunLog.Instance))
             {
                 Assert.IsType<EwsTransport>(transport);

@@ -27,7 +27,7 @@ namespace G5Mail.Core.Tests.Exchange
                      $"<m:MessageText>{text}</m:MessageText><m:ResponseCode>{code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>" +
                      messageXml + "<m:Items/></m:CreateItemResponseMessage></m:ResponseMessages></m:CreateItemResponse>", Version2019);
 
-        private static readonly EwsEndpoint Endpoint = EwsEndpoint.Resolve("mail.example.com", 0, true);
+        private static readonly EwsEndpoint Endpoint = EwsEndpoint.Resolve("mail.example.com", 0);
 
         [Fact]
         public void A_successful_SendAndSaveCopy_has_no_error_no_item_id_and_the_server_version()

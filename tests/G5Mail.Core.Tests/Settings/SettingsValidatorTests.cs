@@ -170,7 +170,8 @@ namespace G5Mail.Core.Tests.Settings
         [InlineData("[2001:db8::1]", "2001:db8::1")]
         [InlineData(" smtp.office365.com ", "smtp.office365.com")]
         [InlineData("https://mail.example.com/EWS/Exchange.asmx", "https://mail.example.com/EWS/Exchange.asmx")]
-        public void Server_host_ip_or_https_url_is_accepted(string input, string expected) =>
+        [InlineData("http://mail.example.com/EWS/Exchange.asmx", "http://mail.example.com/EWS/Exchange.asmx")]
+        public void Server_host_ip_or_EWS_url_is_accepted(string input, string expected) =>
             Assert.Equal(expected, SettingsValidator.Normalize("Server", input));
 
         [Theory]
@@ -178,10 +179,11 @@ namespace G5Mail.Core.Tests.Settings
         [InlineData("   ")]
         [InlineData("mail example.com")]
         [InlineData("mail.example.com:25")]
-        [InlineData("http://mail.example.com/EWS/Exchange.asmx")]
+        [InlineData("ftp://mail.example.com/EWS/Exchange.asmx")]
+        [InlineData("http://user:pw@mail.example.com/EWS/Exchange.asmx")]
         [InlineData("192.0.2")]
         [InlineData("-bad-.example.com")]
-        public void Server_with_spaces_port_or_plain_http_is_refused(string input) => Refused("Server", input);
+        public void Server_with_spaces_port_or_another_scheme_is_refused(string input) => Refused("Server", input);
 
         [Theory]
         [InlineData("Method", "smtp", MailMethod.Smtp)]
