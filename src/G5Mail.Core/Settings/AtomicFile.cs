@@ -6,24 +6,25 @@ using System.Threading;
 namespace G5Mail.Core.Settings
 {
     /// <summary>
-    /// Writes a whole file or nothing: the data goes to a temporary file in the same folder (owner-only on Unix
-    /// before the first byte), is flushed to disk, and only then renamed over the target. A crash or an exception
-    /// at any point leaves the old file as it was.
+    /// Writes a whole file or nothing: the data goes to a temporary file in the same folder (created on Unix with its
+    /// final mode and group before the first byte, see <see cref="FilePermissions"/>), is flushed to disk, and only then
+    /// renamed over the target, which so takes that mode. A crash or an exception at any point leaves the old file as it was.
     /// </summary>
     internal static class AtomicFile
     {
         /// <param name="wrapStream">Test seam: wraps the temp file's stream (e.g. to fail after some bytes).</param>
         /// <returns>False when <paramref name="overwrite"/> is false and the target already existed (nothing written).</returns>
-        public static bool Write(string path, byte[] data, bool overwrite, Func<Stream, Stream>? wrapStream = null)
+        /// <param name="protection">Who may read the file (and its folder, if it is created here); owner-only by default.</param>
+        public static bool Write(string path, byte[] data, bool overwrite, Func<Stream, Stream>? wrapStream = null, FileProtection? protection = null)
         {
             string folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-            Directory.CreateDirectory(folder);
+            FileProtection mode = protection ?? FileProtection.OwnerOnly;
+            FilePermissions.CreateFolder(folder, mode);
             string temp = Path.Combine(folder, TempPrefix(path) + Guid.NewGuid().ToString("N").Substring(0, 12) + TempSuffix);
             try
             {
-                using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                using (FileStream file = FilePermissions.CreateNew(temp, mode))
                 {
-                    FilePermissions.RestrictToOwner(temp);
                     Stream target = wrapStream?.Invoke(file) ?? file;
                     target.Write(data, 0, data.Length);
                     target.Flush();

@@ -255,9 +255,17 @@ namespace G5Mail.Core.Settings
             }
             catch (UnauthorizedAccessException ex)
             {
-                throw Unreadable(settingName, $"the key file '{KeyFile}' is readable by its owner only, and this account is not its owner", ex);
+                throw Unreadable(settingName, DeniedReason, ex);
             }
         }
+
+        /// <summary>Why this account cannot read the key file, and for the System scope how it is let in.</summary>
+        internal string DeniedReason => Scope == SettingsScope.System
+            ? $"the key file '{KeyFile}' is readable only by its owner and the group '{FileProtection.SystemGroup}', and this account is in " +
+              $"neither. To send with the System settings, an administrator adds it to the group (groupadd --system {FileProtection.SystemGroup} " +
+              $"if it does not exist yet, then usermod -aG {FileProtection.SystemGroup} <account>, and a new login) and sets the System secrets " +
+              "again if the key file was made before the group existed"
+            : $"the key file '{KeyFile}' is readable by its owner only, and this account is not its owner";
 
         private byte[] LoadOrCreateKey()
         {
@@ -272,7 +280,7 @@ namespace G5Mail.Core.Settings
                 try
                 {
                     // Never replaces an existing key: that would make every stored secret unreadable.
-                    if (AtomicFile.Write(KeyFile, fresh, overwrite: false))
+                    if (AtomicFile.Write(KeyFile, fresh, overwrite: false, protection: FileProtection.For(Scope, secret: true)))
                     {
                         return fresh;
                     }

@@ -47,10 +47,25 @@ namespace G5Mail.Core.Settings
         /// Throws SettingsLocked (naming both files) after the wait; UnauthorizedAccessException and other
         /// IOExceptions from creating the lock file pass through for the caller to word.
         /// </summary>
-        public static SettingsLock Acquire(string settingsFile, TimeSpan timeout, CancellationToken cancellationToken = default)
+        /// <param name="folderProtection">How the settings folder is created if it does not exist yet.</param>
+        public static SettingsLock Acquire(string settingsFile, TimeSpan timeout, CancellationToken cancellationToken = default,
+            FileProtection? folderProtection = null)
         {
             string lockFile = PathFor(settingsFile);
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(lockFile)!);
+            FilePermissions.CreateFolder(System.IO.Path.GetDirectoryName(lockFile)!, folderProtection ?? FileProtection.OwnerOnly);
+            if (!File.Exists(lockFile))
+            {
+                try
+                {
+                    // Owner-only from its first byte; it holds nothing, only its lock matters.
+                    FilePermissions.CreateNew(lockFile, FileProtection.OwnerOnly).Dispose();
+                }
+                catch (IOException) when (File.Exists(lockFile))
+                {
+                    // Another process created it first: it is the same empty file.
+                }
+            }
+
             var waited = Stopwatch.StartNew();
             var random = new Random();
             int delay = 5;

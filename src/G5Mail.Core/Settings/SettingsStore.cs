@@ -154,7 +154,7 @@ namespace G5Mail.Core.Settings
         {
             try
             {
-                return SettingsLock.Acquire(path, LockTimeout, cancellationToken);
+                return SettingsLock.Acquire(path, LockTimeout, cancellationToken, FileProtection.For(scope, secret: false));
             }
             catch (UnauthorizedAccessException ex)
             {
@@ -240,7 +240,7 @@ namespace G5Mail.Core.Settings
 
             try
             {
-                AtomicFile.Write(path, json, overwrite: true, WriteStreamWrapper);
+                AtomicFile.Write(path, json, overwrite: true, WriteStreamWrapper, FileProtection.For(scope, secret: false));
             }
             catch (UnauthorizedAccessException ex)
             {

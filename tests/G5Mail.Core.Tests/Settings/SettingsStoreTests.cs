@@ -269,18 +269,24 @@ namespace G5Mail.Core.Tests.Settings
 
         [UnixFact]
         [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-        public void Settings_file_and_key_file_are_owner_only_0600()
+        public void User_files_are_owner_only_0600_and_the_System_settings_file_is_readable_by_all()
         {
-            // Even with a permissive umask the files are created 0600 (chmod before the first byte).
+            // Even with a permissive umask the files are created with their mode before the first byte (open with 0600).
             _config.Set(SettingsScope.User, ("ClientSecret", Secrets.Secure(SecretValue)), ("Port", 25));
             _config.Set(SettingsScope.System, ("Credential", new NetworkCredential("relay", Secrets.Secure(PasswordValue))));
-            foreach (string settingsFile in new[] { _config.UserFile, _config.SystemFile })
-            {
-                string keyFile = Path.Combine(Path.GetDirectoryName(settingsFile)!, SecretProtector.KeyFileName);
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(settingsFile));
-                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
-                Assert.Equal(64, new FileInfo(keyFile).Length);
-            }
+            const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            string userKey = Path.Combine(Path.GetDirectoryName(_config.UserFile)!, SecretProtector.KeyFileName);
+            Assert.Equal(ownerOnly, File.GetUnixFileMode(_config.UserFile));
+            Assert.Equal(ownerOnly, File.GetUnixFileMode(userKey));
+            Assert.Equal(64, new FileInfo(userKey).Length);
+
+            // The System scope is everyone's: its settings file holds no plain secret and is readable by all; its key
+            // file is for the group g5mail when that group exists, else owner-only.
+            string systemKey = Path.Combine(Path.GetDirectoryName(_config.SystemFile)!, SecretProtector.KeyFileName);
+            Assert.Equal(ownerOnly | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(_config.SystemFile));
+            Assert.Equal(FilePermissions.TryGroupId(FileProtection.SystemGroup, out _) ? ownerOnly | UnixFileMode.GroupRead : ownerOnly,
+                File.GetUnixFileMode(systemKey));
+            Assert.Equal(64, new FileInfo(systemKey).Length);
 
             // A rewrite of a file someone opened up is owner-only again.
             File.SetUnixFileMode(_config.UserFile, (UnixFileMode)0x1B6); // 0666
