@@ -75,6 +75,9 @@ public static class EntraEndpoints
         var request = new TokenRequest(ctx, state, form, grantType, clientId);
         IResult result = await request.HandleAsync(tenantSegment);
         state.Stats.CountToken(grantType.Length == 0 ? "(none)" : grantType, clientId.Length == 0 ? "(none)" : clientId, request.Issued);
+        // The claims parameter ("claims challenge" of Continuous Access Evaluation) and the ROPC user name exactly as sent, so a
+        // test can check what the client passed on; never the password or secret.
+        state.Stats.NoteTokenRequest(form["claims"].ToString(), grantType == "password" ? form["username"].ToString() : null);
         return result;
     }
 
