@@ -224,7 +224,9 @@ namespace G5Mail.Core.Exchange
             {
                 // Lost, refused, reset or timed out: before the whole request went out Exchange cannot have acted on it.
                 mapped.Failure = FailureClassification.ConnectionLost(bodyWritten);
-                mapped.Cause = (ex is OperationCanceledException ? "no answer in time" : "connection failed: " + Innermost(ex).Message) +
+                mapped.Cause = (ex is OperationCanceledException
+                                   ? $"no answer within {_deadline.TotalSeconds:0} s (TimeoutSeconds {_timeout.TotalSeconds:0})"
+                                   : "connection failed: " + Innermost(ex).Message) +
                                (bodyWritten ? " after the whole request was sent" : string.Empty);
                 if (mapped.Failure == FailureClass.Uncertain && operation == "CreateItem")
                 {

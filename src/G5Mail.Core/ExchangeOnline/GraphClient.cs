@@ -188,7 +188,7 @@ namespace G5Mail.Core.ExchangeOnline
                     throw ConnectionLost(new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
                         $"Microsoft Graph ({host}) did not answer within {deadline.TotalSeconds:0} s to '{operation.Description}' " +
                         $"({HttpDeadline.Describe(_options.Timeout)}). Check the network and try again.", host, ex),
-                        request, operation, $"no answer within {deadline.TotalSeconds:0} s");
+                        request, operation, $"no answer within {deadline.TotalSeconds:0} s (TimeoutSeconds {_options.Timeout.TotalSeconds:0})");
                 }
                 catch (HttpRequestException ex)
                 {

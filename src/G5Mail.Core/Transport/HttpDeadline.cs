@@ -13,7 +13,7 @@ namespace G5Mail.Core.Transport
         public const long SlowLineBytesPerSecond = 128 * 1024;
 
         public static TimeSpan For(TimeSpan timeout, long bodyBytes) =>
-            bodyBytes <= 0 ? timeout : timeout + TimeSpan.FromSeconds(Math.Ceiling(bodyBytes / (double)SlowLineBytesPerSecond));
+            bodyBytes <= 0 ? timeout : timeout + TimeSpan.FromSeconds(Math.Floor(bodyBytes / (double)SlowLineBytesPerSecond));
 
         /// <summary>The setting's words for messages: "TimeoutSeconds 30".</summary>
         public static string Describe(TimeSpan timeout) =>
