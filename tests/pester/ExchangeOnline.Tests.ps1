@@ -481,6 +481,18 @@ Describe 'Exchange Online through Microsoft Graph' {
         $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the bound is TimeoutSeconds, not HttpClient''s 100 s'
     }
 
+    It 'UsernamePassword: the user name reaches Entra ID exactly as configured, DOMAIN\user included (settings and -Credential)' {
+        Use-Exo -Server $Server -Config $Config -Flow UsernamePassword
+        $password = ConvertTo-SecureString $Config.users[0].password -AsPlainText -Force
+        Set-G5MailSetting -Scope User -Credential ([pscredential]::new('G5TEST\anna', $password)) -WarningAction SilentlyContinue
+        $null = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryCount 0 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $null = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryCount 0 -Credential ([pscredential]::new('G5TEST\anna', $password)) `
+            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        $seen = @((Get-G5TestServerStats -Server $Server).tokenRequests.ropcUserNames)
+        $seen | Should -Be @('G5TEST\anna', 'G5TEST\anna')
+    }
+
     It 'shows no secret, password or token in any output stream or error' {
         $Error.Clear()
         $all = @(

@@ -153,7 +153,7 @@ namespace G5Mail.Core.ExchangeOnline
             }
             else
             {
-                user = settings.Credential != null && !string.IsNullOrEmpty(settings.Credential.UserName) ? settings.Credential : throw Missing("Credential",
+                user = settings.Credential != null && !string.IsNullOrEmpty(settings.Credential.UserName) ? AsTyped(settings.Credential) : throw Missing("Credential",
                     "The UsernamePassword flow signs in as the user: Set-G5MailSetting -Scope User -Credential (Get-Credential).");
             }
 
@@ -172,6 +172,13 @@ namespace G5Mail.Core.ExchangeOnline
                 HostOnly(settings.AuthorityHost ?? Defaults.AuthorityHost), HostOnly(settings.GraphEndpoint ?? Defaults.GraphEndpoint),
                 secret, user, from, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds));
         }
+
+        /// <summary>
+        /// The user name exactly as configured: ROPC sends it to Entra ID as is, so a DOMAIN\user that PSCredential's
+        /// GetNetworkCredential split into Domain and UserName is joined again rather than losing its domain.
+        /// </summary>
+        private static NetworkCredential AsTyped(NetworkCredential credential) =>
+            string.IsNullOrEmpty(credential.Domain) ? credential : new NetworkCredential(credential.Domain + "\\" + credential.UserName, credential.SecurePassword);
 
         private static Uri HostOnly(Uri uri) => new Uri(uri.GetLeftPart(UriPartial.Authority));
 
