@@ -165,6 +165,7 @@ public sealed class ServerStats
         }
     }
 
+    /// <summary>Records a token request's claims parameter, and a user name sent for ROPC (to the user realm or token endpoint).</summary>
     public void NoteTokenRequest(string claims, string? ropcUserName)
     {
         lock (_gate)

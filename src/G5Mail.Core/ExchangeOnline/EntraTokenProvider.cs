@@ -101,6 +101,16 @@ namespace G5Mail.Core.ExchangeOnline
                 {
                     throw TimedOut(ex);
                 }
+                catch (MsalException ex) when (!_options.IsAppOnly && ex.ErrorCode == "user_realm_discovery_failed" &&
+                                               (_options.UserName ?? string.Empty).IndexOf('\\') >= 0)
+                {
+                    // G5Mail passes the name on as configured; MSAL puts it into the user realm URL, where System.Uri makes
+                    // the backslash a path separator, and Entra ID knows users only by their user principal name anyway.
+                    throw new G5MailException(ErrorIds.TokenAcquisitionFailed, ErrorKind.AuthenticationError,
+                        $"Entra ID could not look up the user '{_options.UserName}': Exchange Online signs users in by their user principal " +
+                        "name (user@domain), not DOMAIN\\user. Set the User-scope credential with the user principal name: " +
+                        "Set-G5MailSetting -Scope User -Credential (Get-Credential).", "Credential", ex);
+                }
                 catch (Exception ex) when (ex is MsalException || ex is System.Net.Http.HttpRequestException)
                 {
                     throw EntraErrors.Map(ex, _options);
