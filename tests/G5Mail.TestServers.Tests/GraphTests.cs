@@ -7,6 +7,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
 using MimeKit;
 using Xunit;
@@ -258,6 +259,51 @@ public sealed class GraphTests
         JsonNode stats = await _f.StatsAsync();
         Assert.Equal(1, (int)stats["faultsInjected"]!);
         Assert.Equal(2, (int)stats["graphRequests"]!["byRoute"]!["sendMail"]!);
+    }
+
+    [Fact]
+    public async Task Fault401_SkipsFirstRequest_ThenAnswersInvalidAuthenticationToken_WithCaeClaimsChallenge()
+    {
+        await _f.ResetAsync();
+        string token = await _f.AppTokenAsync(ServerFixture.SenderAppId, ServerFixture.SenderSecret);
+        const string claims = "{\"access_token\":{\"nbf\":{\"essential\":true,\"value\":\"1767225600\"}}}";
+        (int status, _, _) = await _f.SendAsync(HttpMethod.Post, "/_test/faults", null,
+            ServerFixture.Json(new JsonObject { ["path"] = "sendMail", ["status"] = 401, ["count"] = 1, ["skip"] = 1, ["claims"] = claims }));
+        Assert.Equal(201, status);
+
+        var send = () => _f.SendAsync(HttpMethod.Post, $"/v1.0/users/{ServerFixture.Alice}/sendMail", token, ServerFixture.Json(new JsonObject { ["message"] = MessageJson("cae") }));
+        (status, _, _) = await send();
+        Assert.Equal(202, status);
+        (status, JsonNode? body, HttpResponseMessage response) = await send();
+        Assert.Equal(401, status);
+        Assert.Equal("InvalidAuthenticationToken", (string?)body!["error"]!["code"]);
+        AuthenticationHeaderValue challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal("Bearer", challenge.Scheme);
+        Assert.Contains("error=\"insufficient_claims\"", challenge.Parameter);
+        string encoded = System.Text.RegularExpressions.Regex.Match(challenge.Parameter!, "claims=\"([^\"]+)\"").Groups[1].Value;
+        Assert.Equal(claims, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded)));
+        (status, _, _) = await send();
+        Assert.Equal(202, status);
+        Assert.Equal(2, _f.Sink.Messages.Count);
+    }
+
+    [Fact]
+    public async Task FaultStall_NeverAnswers_UntilTheClientGivesUp()
+    {
+        await _f.ResetAsync();
+        string token = await _f.AppTokenAsync(ServerFixture.SenderAppId, ServerFixture.SenderSecret);
+        await _f.SendAsync(HttpMethod.Post, "/_test/faults", null, ServerFixture.Json(new JsonObject { ["path"] = "sendMail", ["answer"] = "stall", ["count"] = 1 }));
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var request = new HttpRequestMessage(HttpMethod.Post, _f.BaseUrl + $"/v1.0/users/{ServerFixture.Alice}/sendMail")
+        {
+            Content = ServerFixture.Json(new JsonObject { ["message"] = MessageJson("stall") }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _f.Http.SendAsync(request, cts.Token));
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.9), $"gave up after {watch.Elapsed}");
+        Assert.Empty(_f.Sink.Messages);
     }
 
     [Fact]

@@ -50,6 +50,14 @@ public static class EntraEndpoints
 
         app.MapGet("/common/userrealm/{username}", (HttpContext ctx, string username) => UserRealm(ctx, username, state))
             .WithMetadata(new RouteTag("userRealm", "entra"));
+        // A DOMAIN\user name: System.Uri turns the backslash into a path separator, so MSAL asks for /userrealm/DOMAIN/user.
+        // No such resource exists (404); the name is recorded so a test can see the domain arrived.
+        app.MapGet("/common/userrealm/{**path}", (string path) =>
+            {
+                state.Stats.NoteTokenRequest("", path.Replace('/', '\\'));
+                return Results.NotFound();
+            })
+            .WithMetadata(new RouteTag("userRealm", "entra"));
     }
 
     private static string Host(HttpContext ctx) => "https://" + ctx.Request.Host.Value;
@@ -75,6 +83,9 @@ public static class EntraEndpoints
         var request = new TokenRequest(ctx, state, form, grantType, clientId);
         IResult result = await request.HandleAsync(tenantSegment);
         state.Stats.CountToken(grantType.Length == 0 ? "(none)" : grantType, clientId.Length == 0 ? "(none)" : clientId, request.Issued);
+        // The claims parameter ("claims challenge" of Continuous Access Evaluation) and the ROPC user name exactly as sent, so a
+        // test can check what the client passed on; never the password or secret.
+        state.Stats.NoteTokenRequest(form["claims"].ToString(), grantType == "password" ? form["username"].ToString() : null);
         return result;
     }
 
@@ -611,6 +622,8 @@ public static class EntraEndpoints
     /// <summary>User realm discovery (MSAL calls it before ROPC to tell managed from federated users).</summary>
     private static IResult UserRealm(HttpContext ctx, string username, ServerState state)
     {
+        // MSAL asks here before every ROPC sign-in (home realm discovery), with the user name as given.
+        state.Stats.NoteTokenRequest("", username);
         TenantConfig? tenant = state.Directory.TenantOfDomain(username);
         var body = new JsonObject { ["ver"] = "1.0", ["cloud_instance_name"] = "microsoftonline.com" };
         if (tenant is null)

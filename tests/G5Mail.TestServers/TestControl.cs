@@ -25,20 +25,45 @@ public sealed class FaultRule
     /// <summary>How many requests to fail; -1 until cleared. 0 is read as 1.</summary>
     public int Count { get; set; } = 1;
 
+    /// <summary>Let this many matching requests through before the fault starts (e.g. "the second sendMail fails").</summary>
+    public int Skip { get; set; }
+
     /// <summary>Optional HTTP method filter (GET, POST, PUT...).</summary>
     public string? Method { get; set; }
 
     /// <summary>Optional delay before answering (to exercise client timeouts).</summary>
     public int DelayMilliseconds { get; set; }
 
+    /// <summary>
+    /// How the request is answered: null (an error with <see cref="Status"/>), "stall" (the request is read and never
+    /// answered, until the client gives up: a server or firewall that goes silent), or "brokenBody" (HTTP 200 with a cut-off,
+    /// non-parsable body: a proxy that mangles the answer after the service acted).
+    /// </summary>
+    public string? Answer { get; set; }
+
+    /// <summary>The Graph error code and message of the answer (default per status: TooManyRequests, serviceNotAvailable, ...).</summary>
+    public string? Code { get; set; }
+
+    public string? Message { get; set; }
+
+    /// <summary>
+    /// With status 401: a Continuous Access Evaluation claims challenge, sent as Graph does in WWW-Authenticate:
+    /// Bearer ..., error="insufficient_claims", claims="base64(this JSON)" ("How to use Continuous Access Evaluation enabled
+    /// APIs in your applications", learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-evaluation).
+    /// </summary>
+    public string? Claims { get; set; }
+
     internal int Remaining;
+    internal int Skipped;
 
     public string? Check()
     {
         if (string.IsNullOrWhiteSpace(Path)) return "a fault needs a path (route name such as sendMail, or part of the URL path)";
-        if (Status is < 400 or > 599) return $"fault status {Status} is not an HTTP error status";
+        if (Answer is not null and not ("stall" or "brokenBody")) return $"fault answer '{Answer}' is not stall or brokenBody";
+        if (Answer is null && Status is < 400 or > 599) return $"fault status {Status} is not an HTTP error status";
         if (RetryAfterSeconds is < 0) return "fault retryAfterSeconds must be >= 0";
         if (Count < -1) return "fault count must be -1 (until cleared) or >= 0";
+        if (Skip < 0) return "fault skip must be >= 0";
         return null;
     }
 
@@ -69,6 +94,17 @@ public sealed class FaultInjector
         lock (_gate) _rules.Clear();
     }
 
+    /// <summary>Gives back the count a request took without being faulted (see the brokenBody answer).</summary>
+    public void PutBack(FaultRule rule)
+    {
+        lock (_gate)
+        {
+            if (rule.Remaining < 0) return;
+            rule.Remaining++;
+            if (!_rules.Contains(rule)) _rules.Insert(0, rule);
+        }
+    }
+
     public IReadOnlyList<FaultRule> Snapshot()
     {
         lock (_gate) return _rules.ToList();
@@ -82,6 +118,12 @@ public sealed class FaultInjector
             foreach (FaultRule rule in _rules)
             {
                 if (rule.Remaining == 0 || !rule.Matches(routeName, method, path)) continue;
+                if (rule.Skipped < rule.Skip)
+                {
+                    rule.Skipped++;
+                    continue;
+                }
+
                 if (rule.Remaining > 0) rule.Remaining--;
                 if (rule.Remaining == 0) _rules.Remove(rule);
                 return rule;
@@ -104,6 +146,8 @@ public sealed class ServerStats
     private int _tokenFailed;
     private int _faultsInjected;
     private int _messagesDelivered;
+    private readonly List<string> _tokenClaims = new();
+    private readonly List<string> _ropcUserNames = new();
 
     public void CountRoute(string route)
     {
@@ -118,6 +162,16 @@ public sealed class ServerStats
             Increment(_tokenByClient, clientId);
             Increment(_tokenByGrantAndClient, grantType + ":" + clientId);
             if (issued) _tokenIssued++; else _tokenFailed++;
+        }
+    }
+
+    /// <summary>Records a token request's claims parameter, and a user name sent for ROPC (to the user realm or token endpoint).</summary>
+    public void NoteTokenRequest(string claims, string? ropcUserName)
+    {
+        lock (_gate)
+        {
+            if (claims.Length > 0) _tokenClaims.Add(claims);
+            if (ropcUserName is not null) _ropcUserNames.Add(ropcUserName);
         }
     }
 
@@ -141,6 +195,8 @@ public sealed class ServerStats
             _tokenByGrantAndClient.Clear();
             _tokenIssued = 0;
             _tokenFailed = 0;
+            _tokenClaims.Clear();
+            _ropcUserNames.Clear();
             Interlocked.Exchange(ref _faultsInjected, 0);
             Interlocked.Exchange(ref _messagesDelivered, 0);
         }
@@ -162,6 +218,8 @@ public sealed class ServerStats
                     byGrantType = new SortedDictionary<string, int>(_tokenByGrant),
                     byClientId = new SortedDictionary<string, int>(_tokenByClient),
                     byGrantTypeAndClientId = new SortedDictionary<string, int>(_tokenByGrantAndClient),
+                    claims = _tokenClaims.ToArray(),
+                    ropcUserNames = _ropcUserNames.ToArray(),
                 },
                 entraRequests = Sum("entra"),
                 graphRequests = new

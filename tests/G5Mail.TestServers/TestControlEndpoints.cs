@@ -75,5 +75,6 @@ public static class TestControlEndpoints
     }
 
     private static object Describe(FaultRule r) =>
-        new { path = r.Path, status = r.Status, retryAfterSeconds = r.RetryAfterSeconds, remaining = r.Remaining, method = r.Method, delayMilliseconds = r.DelayMilliseconds };
+        new { path = r.Path, status = r.Status, retryAfterSeconds = r.RetryAfterSeconds, remaining = r.Remaining, method = r.Method, delayMilliseconds = r.DelayMilliseconds,
+            answer = r.Answer, code = r.Code };
 }

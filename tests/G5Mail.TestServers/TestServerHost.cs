@@ -136,6 +136,41 @@ public sealed class TestServerHost : IAsyncDisposable
         {
             state.Stats.CountFault();
             if (fault.DelayMilliseconds > 0) await Task.Delay(fault.DelayMilliseconds, ctx.RequestAborted);
+            if (fault.Answer == "stall")
+            {
+                // Read the whole request (the client sees it go out), then say nothing until the client hangs up.
+                logger.LogInformation("fault stall injected for {Method} {Path}", ctx.Request.Method, path);
+                await ctx.Request.Body.CopyToAsync(Stream.Null, ctx.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                try { await Task.Delay(Timeout.Infinite, ctx.RequestAborted); } catch (OperationCanceledException) { }
+                return;
+            }
+
+            if (fault.Answer == "brokenBody")
+            {
+                // The route's own handler runs (the service acted: EWS sent the message, Graph accepted it), then its answer
+                // is replaced by a body cut off in the middle of a SOAP envelope.
+                Stream original = ctx.Response.Body;
+                using var answer = new MemoryStream();
+                ctx.Response.Body = answer;
+                try { await next(ctx); } finally { ctx.Response.Body = original; }
+                if (ctx.Response.StatusCode != 200)
+                {
+                    // Not a success (e.g. the 401 challenge before Windows or Basic sign-in): passed on unchanged, and the fault
+                    // waits for the request that succeeds.
+                    state.Faults.PutBack(fault);
+                    answer.Position = 0;
+                    await answer.CopyToAsync(original, ctx.RequestAborted);
+                    return;
+                }
+
+                logger.LogInformation("fault brokenBody injected for {Method} {Path}", ctx.Request.Method, path);
+                ctx.Response.Clear();
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = "text/xml; charset=utf-8";
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><m:CreateItemRes");
+                return;
+            }
+
             logger.LogInformation("fault {Status} injected for {Method} {Path}", fault.Status, ctx.Request.Method, path);
             await FaultResult(ctx, fault, tag).ExecuteAsync(ctx);
             return;
@@ -166,7 +201,25 @@ public sealed class TestServerHost : IAsyncDisposable
             _ => "generalException",
         };
         string message = fault.Status == 429 ? "Too many requests. Please retry again later." : "The service is temporarily unavailable. Please retry later.";
-        return GraphEndpoints.GraphError(ctx, fault.Status, code, message, headers);
+        if (fault.Status == 401)
+        {
+            // Graph's answer to a token it no longer accepts: 401 InvalidAuthenticationToken ("Microsoft Graph error responses"),
+            // with a Bearer challenge; under Continuous Access Evaluation it carries error="insufficient_claims" and the claims
+            // the next token must satisfy, base64-encoded ("How to use Continuous Access Evaluation enabled APIs in your
+            // applications", learn.microsoft.com/entra/identity-platform/app-resilience-continuous-access-evaluation).
+            code = "InvalidAuthenticationToken";
+            message = "Lifetime validation failed, the token is expired.";
+            string challenge = "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"";
+            if (fault.Claims is not null)
+            {
+                challenge += ", error=\"insufficient_claims\", claims=\"" + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(fault.Claims)) + "\"";
+                message = "Continuous access evaluation resulted in challenge with result: InteractionRequired and code: TokenIssuedBeforeRevocationTimestamp";
+            }
+
+            headers["WWW-Authenticate"] = challenge;
+        }
+
+        return GraphEndpoints.GraphError(ctx, fault.Status, fault.Code ?? code, fault.Message ?? message, headers);
     }
 
     private sealed class HeaderWrapper : IResult

@@ -183,6 +183,48 @@ Describe 'Send-G5Document through Exchange (EWS)' {
         @(Get-Smtp4DevMessageList $script:Smtp).Count | Should -Be 0
     }
 
+    It 'reports a CreateItem answered with HTTP 200 and a broken body as Uncertain; a journal rerun does not send it again, -Force does' {
+        Reset-Ews
+        $journal = Join-Path $script:Docs ('journal-ews-' + [guid]::NewGuid().ToString('N') + '.json')
+        Set-G5TestServerFault -Server $script:Server -Path ews -Method POST -Answer brokenBody -Count 1 | Out-Null
+
+        $first = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -JournalPath $journal -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+        $first.Status | Should -Be 'Uncertain'
+        $first.ErrorId | Should -Be 'DeliveryUncertain'
+        $first.Error | Should -Match 'not a readable EWS response'
+        Get-EwsCount 'ews.CreateItem' | Should -Be 1
+        @(Get-Smtp4DevMessageList $script:Smtp).Count | Should -Be 1 -Because 'Exchange did send it; only its answer was broken'
+
+        $rerun = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -JournalPath $journal -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+        $rerun.Status | Should -Be 'Uncertain'
+        $rerun.Reason | Should -Be 'PreviouslyUncertain'
+        Get-EwsCount 'ews.CreateItem' | Should -Be 1 -Because 'the rerun must not send it again'
+
+        $forced = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -JournalPath $journal -Force -RetryDelaySeconds 0
+        $forced.Status | Should -Be 'Sent'
+        Get-EwsCount 'ews.CreateItem' | Should -Be 2
+    }
+
+    It 'a silent EWS fails in about TimeoutSeconds (2 s), not 100 s' {
+        Reset-Ews
+        Set-G5MailSetting -Scope System -TimeoutSeconds 2 -WarningAction SilentlyContinue
+        Set-G5TestServerFault -Server $script:Server -Path ews -Answer stall -Count -1 | Out-Null
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $result = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -RetryCount 0 -ErrorAction SilentlyContinue
+        $watch.Stop()
+        Set-G5TestServerFault -Server $script:Server -Clear
+        Set-G5MailSetting -Scope System -Clear TimeoutSeconds -WarningAction SilentlyContinue
+        Write-Host ("silent EWS: failed after {0:0.0} s with TimeoutSeconds 2 ({1})" -f $watch.Elapsed.TotalSeconds, $result.ErrorId)
+
+        $result.Status | Should -BeIn 'Failed', 'Uncertain'
+        # Whether the stalled request was the sign-in challenge (nothing sent: ConnectionFailed) or CreateItem itself (sent,
+        # unanswered: DeliveryUncertain) depends on the connection's sign-in state; both name the bound.
+        $result.ErrorId | Should -BeIn 'ConnectionFailed', 'DeliveryUncertain'
+        $result.Error | Should -Match 'TimeoutSeconds|no answer within'
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1.9
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the bound is TimeoutSeconds, not 100 s or 10 minutes'
+    }
+
     It 'refuses to send the password over http to another computer, without connecting' {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
         Set-G5MailSetting -Scope System -Method Exchange -Server 'http://192.0.2.10/EWS/Exchange.asmx' -From $script:Mailbox -WarningAction SilentlyContinue
@@ -262,6 +304,13 @@ Describe 'Authentication through EWS' {
         (Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se').Status | Should -Be 'Sent'
         Use-ExchangeSettings -Credential (New-Credential -UserName $script:Mailbox)
         (Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se').Status | Should -Be 'Sent'
+    }
+
+    It 'keeps the domain of DOMAIN\user: the same account without it is not signed in' {
+        Use-ExchangeSettings -Credential (New-Credential -UserName ($script:Login -replace '^.*\\', ''))
+        $result = Send-G5Document -Path $script:Doc.FullName -To 'kund@example.se' -RetryCount 0 -ErrorAction SilentlyContinue
+        $result.ErrorId | Should -Be 'AuthenticationFailed' -Because 'the stand-in knows the logon only as G5TEST\anna, so the sent test above saw the domain'
+        Use-ExchangeSettings
     }
 
     It 'reports a wrong password as AuthenticationFailed for every document, and the password is in no output' {

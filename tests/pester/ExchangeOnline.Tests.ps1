@@ -392,6 +392,113 @@ Describe 'Exchange Online through Microsoft Graph' {
         Test-G5MailServer -Quiet | Should -BeFalse
     }
 
+    It '<Flow>: a token Graph stops accepting mid-run (401<Challenge>) is renewed once, that message goes again, and the run goes on' -ForEach @(
+        @{ Flow = 'ClientSecret'; Grant = 'client_credentials'; Claims = $null; Challenge = '' }
+        @{ Flow = 'ClientSecret'; Grant = 'client_credentials'; Claims = '{"access_token":{"nbf":{"essential":true,"value":"1767225600"}}}'; Challenge = ' with a claims challenge' }
+        @{ Flow = 'UsernamePassword'; Grant = 'password'; Claims = $null; Challenge = '' }
+        @{ Flow = 'UsernamePassword'; Grant = 'password'; Claims = '{"access_token":{"nbf":{"essential":true,"value":"1767225600"}}}'; Challenge = ' with a claims challenge' }
+    ) {
+        Use-Exo -Server $Server -Config $Config -Flow $Flow
+        # The second sendMail gets Graph's 401 InvalidAuthenticationToken ("Lifetime validation failed, the token is expired").
+        $fault = @{ Server = $Server; Path = 'sendMail'; Status = 401; Count = 1; Skip = 1; NoRetryAfter = $true }
+        if ($Claims) { $fault.Claims = $Claims }
+        Set-G5TestServerFault @fault | Out-Null
+        $files = @(Get-ChildItem $Batch -Filter *.pdf | Sort-Object Name | Select-Object -First 3)
+        $results = @($files | Send-G5Document -To 'kund@example.se' -RetryCount 0 -WarningAction SilentlyContinue)
+
+        $results.Count | Should -Be 3
+        ($results | ForEach-Object Status) -join ',' | Should -Be 'Sent,Sent,Sent'
+        $stats = Get-G5TestServerStats -Server $Server
+        $stats.faultsInjected | Should -Be 1
+        $stats.tokenRequests.issued | Should -Be 2 -Because 'one token for the run and one forced renewal after the 401'
+        $stats.tokenRequests.byGrantType.$Grant | Should -Be 2
+        Get-Route $stats 'sendMail' | Should -Be 4
+        $stats.messagesDelivered | Should -Be 3
+        @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 3
+        if ($Claims) { @($stats.tokenRequests.claims) | Should -Be @($Claims) -Because 'the claims challenge goes to Entra ID with the renewal' }
+        else { @($stats.tokenRequests.claims).Count | Should -Be 0 }
+    }
+
+    It '<Flow>: a 401 to a token just issued is AuthenticationFailed, not PermissionDenied' -ForEach @(
+        @{ Flow = 'ClientSecret'; Grant = 'client_credentials' }, @{ Flow = 'UsernamePassword'; Grant = 'password' }
+    ) {
+        Use-Exo -Server $Server -Config $Config -Flow $Flow
+        Set-G5TestServerFault -Server $Server -Path sendMail -Status 401 -Count 2 -NoRetryAfter | Out-Null
+        $files = @(Get-ChildItem $Batch -Filter *.pdf | Sort-Object Name | Select-Object -First 3)
+        $results = @($files | Send-G5Document -To 'kund@example.se' -RetryCount 0 -ErrorVariable errs -ErrorAction SilentlyContinue -WarningAction SilentlyContinue)
+
+        $results[0].Status | Should -Be 'Failed'
+        $results[0].ErrorId | Should -Be 'AuthenticationFailed'
+        $results[0].Error | Should -Match 'just issued'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed*'
+        $stats = Get-G5TestServerStats -Server $Server
+        $stats.tokenRequests.byGrantType.$Grant | Should -Be 2 -Because 'the token is renewed once, not for every attempt'
+        $stats.faultsInjected | Should -Be 2
+    }
+
+    It 'a <Status> to sendMail is Uncertain; a journal rerun does not send it again, -Force does' -ForEach @(@{ Status = 500 }, @{ Status = 502 }) {
+        Use-Exo -Server $Server -Config $Config
+        $journal = Join-Path $Docs ("journal-$Status-" + [guid]::NewGuid().ToString('N') + '.json')
+        Set-G5TestServerFault -Server $Server -Path sendMail -Status $Status -NoRetryAfter -Count 1 | Out-Null
+
+        $first = Send-G5Document -Path $Pdf -To 'kund@example.se' -JournalPath $journal -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+        $first.Status | Should -Be 'Uncertain'
+        $first.ErrorId | Should -Be 'DeliveryUncertain'
+        $first.Error | Should -Match "answered $Status"
+        Get-Route (Get-G5TestServerStats -Server $Server) 'sendMail' | Should -Be 1 -Because 'an uncertain message is never retried'
+
+        $rerun = Send-G5Document -Path $Pdf -To 'kund@example.se' -JournalPath $journal -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
+        $rerun.Status | Should -Be 'Uncertain'
+        $rerun.Reason | Should -Be 'PreviouslyUncertain'
+        Get-Route (Get-G5TestServerStats -Server $Server) 'sendMail' | Should -Be 1 -Because 'the rerun must not send it again'
+
+        $forced = Send-G5Document -Path $Pdf -To 'kund@example.se' -JournalPath $journal -Force -RetryDelaySeconds 0
+        $forced.Status | Should -Be 'Sent'
+        Get-Route (Get-G5TestServerStats -Server $Server) 'sendMail' | Should -Be 2
+        @(Get-Smtp4DevMessageList $Smtp).Count | Should -Be 1
+    }
+
+    It 'a silent <What> fails in about TimeoutSeconds (2 s), not 100 s: <ErrorId>' -ForEach @(
+        @{ What = 'Graph sendMail'; Path = 'sendMail'; ErrorId = 'DeliveryUncertain'; Status = 'Uncertain' }
+        @{ What = 'Graph createMessage (draft)'; Path = 'createMessage'; ErrorId = 'ConnectionFailed'; Status = 'Failed' }
+        @{ What = 'token endpoint'; Path = 'token'; ErrorId = 'ConnectionFailed'; Status = 'Failed' }
+    ) {
+        Use-Exo -Server $Server -Config $Config
+        Set-G5MailSetting -Scope System -TimeoutSeconds 2 -WarningAction SilentlyContinue
+        Set-G5TestServerFault -Server $Server -Path $Path -Answer stall -Count -1 | Out-Null
+        $file = if ($Path -eq 'createMessage') { $Medium } else { $Pdf }
+        $watch = [Diagnostics.Stopwatch]::StartNew()
+        $result = Send-G5Document -Path $file -To 'kund@example.se' -RetryCount 0 -ErrorAction SilentlyContinue
+        $watch.Stop()
+        Set-G5TestServerFault -Server $Server -Clear
+        Write-Host ("silent {0}: failed after {1:0.0} s with TimeoutSeconds 2" -f $What, $watch.Elapsed.TotalSeconds)
+
+        $result.Status | Should -Be $Status
+        $result.ErrorId | Should -Be $ErrorId
+        $result.Error | Should -Match 'within \d+ s'
+        $result.Error | Should -Match 'TimeoutSeconds'
+        $watch.Elapsed.TotalSeconds | Should -BeGreaterOrEqual 1.9
+        $watch.Elapsed.TotalSeconds | Should -BeLessThan 30 -Because 'the bound is TimeoutSeconds, not HttpClient''s 100 s'
+    }
+
+    It 'UsernamePassword: the user name reaches Entra ID exactly as configured, DOMAIN\user included (settings and -Credential)' {
+        Use-Exo -Server $Server -Config $Config -Flow UsernamePassword
+        $password = ConvertTo-SecureString $Config.users[0].password -AsPlainText -Force
+        Set-G5MailSetting -Scope User -Credential ([pscredential]::new('G5TEST\anna', $password)) -WarningAction SilentlyContinue
+        $first = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryCount 0 -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+        $null = Send-G5Document -Path $Pdf -To 'kund@example.se' -RetryCount 0 -Credential ([pscredential]::new('G5TEST\bjorn', $password)) `
+            -ErrorAction SilentlyContinue -WarningAction SilentlyContinue
+
+        # MSAL asks Entra ID's user realm endpoint first, with the name as given (System.Uri makes its backslash a slash);
+        # Entra ID knows users only by user principal name, so the sign-in stops there, with advice. The point here is
+        # that G5Mail did not drop the domain on the way.
+        $seen = @((Get-G5TestServerStats -Server $Server).tokenRequests.ropcUserNames | Select-Object -Unique)
+        $seen | Should -Be @('G5TEST\anna', 'G5TEST\bjorn')
+        $first.ErrorId | Should -Be 'TokenAcquisitionFailed'
+        $first.Error | Should -Match 'user principal name'
+        $first.Error | Should -Match ([regex]::Escape('Set-G5MailSetting -Scope User -Credential (Get-Credential)'))
+    }
+
     It 'shows no secret, password or token in any output stream or error' {
         $Error.Clear()
         $all = @(

@@ -380,7 +380,8 @@ function Reset-G5TestServer {
 function Set-G5TestServerFault {
     <#
     .SYNOPSIS
-        Makes the next -Count requests of a route fail with -Status (429/503/504...) and a Retry-After header.
+        Makes the next -Count requests of a route fail with -Status (429/503/504...) and a Retry-After header, or (-Answer)
+        stall or answer with a broken body. 401 on a Graph route answers InvalidAuthenticationToken, with -Claims a CAE challenge.
     .DESCRIPTION
         -Path is a route name (token, sendMail, createMessage, addAttachment, createUploadSession, uploadSession,
         sendDraft, deleteMessage, getUser, getApplication, listApplications, instanceDiscovery, userRealm, openidConfiguration, keys) or a part
@@ -399,6 +400,12 @@ function Set-G5TestServerFault {
         [Parameter(ParameterSetName = 'Set')] [int] $DelayMilliseconds = 0,
         # Answer without a Retry-After header (the client then backs off on its own).
         [Parameter(ParameterSetName = 'Set')] [switch] $NoRetryAfter,
+        # Let this many matching requests through first.
+        [Parameter(ParameterSetName = 'Set')] [ValidateRange(0, 1000)] [int] $Skip = 0,
+        # stall: read the request and never answer; brokenBody: HTTP 200 with a cut-off SOAP body (after the service acted).
+        [Parameter(ParameterSetName = 'Set')] [ValidateSet('stall', 'brokenBody')] [string] $Answer,
+        # With -Status 401 on a Graph route: a Continuous Access Evaluation claims challenge (JSON) in WWW-Authenticate.
+        [Parameter(ParameterSetName = 'Set')] [string] $Claims,
         [Parameter(Mandatory, ParameterSetName = 'Clear')] [switch] $Clear
     )
     if ($Clear) {
@@ -408,6 +415,9 @@ function Set-G5TestServerFault {
     $fault = [ordered]@{ path = $Path; status = $Status; retryAfterSeconds = $RetryAfterSeconds; count = $Count; delayMilliseconds = $DelayMilliseconds }
     if ($Method) { $fault.method = $Method }
     if ($NoRetryAfter) { $fault.Remove('retryAfterSeconds') }
+    if ($Skip) { $fault.skip = $Skip }
+    if ($Answer) { $fault.answer = $Answer }
+    if ($Claims) { $fault.claims = $Claims }
     Invoke-Control -Server $Server -Method Post -Path '/_test/faults' -Body $fault
 }
 

@@ -46,8 +46,11 @@ namespace G5Mail.Core.Exchange
         private readonly CertificatePolicy _certificates;
         private readonly NetworkCredential? _credential;
         private readonly SchemeCredentials? _schemes;
+        private readonly TimeSpan _timeout;
+        private TimeSpan _deadline;
 
         /// <param name="credential">The account; null signs in as the current Windows user; <paramref name="anonymous"/> not at all.</param>
+        /// <param name="timeout">TimeoutSeconds: connect, TLS handshake and the wait for each answer (a large upload gets its transfer time on top).</param>
         public EwsConnection(EwsEndpoint endpoint, CertificatePolicy certificates, NetworkCredential? credential, TimeSpan timeout, bool anonymous = false)
         {
             Endpoint = endpoint;
@@ -75,7 +78,9 @@ namespace G5Mail.Core.Exchange
                 }
             }
 
-            _client = new HttpClient(handler, disposeHandler: true) { Timeout = timeout };
+            // Each request gets its own bound (SendOnceAsync): TimeoutSeconds plus the upload time of its body.
+            _timeout = timeout;
+            _client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
             _client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("G5Mail", typeof(EwsConnection).Assembly.GetName().Version?.ToString(3) ?? "0"));
         }
 
@@ -137,12 +142,15 @@ namespace G5Mail.Core.Exchange
                 // A big upload waits for the server's go-ahead: a 401 challenge or a 413 then costs no upload (the EWS
                 // Managed API's HttpWebRequest does the same by default).
                 message.Headers.ExpectContinue = expectContinue;
+                _deadline = HttpDeadline.For(_timeout, request.Length);
+                using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
                 try
                 {
-                    using (HttpResponseMessage response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+                    bounded.CancelAfter(_deadline);
+                    using (HttpResponseMessage response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, bounded.Token)
                                .ConfigureAwait(false))
                     {
-                        EwsResponse? parsed = await ReadAsync(response).ConfigureAwait(false);
+                        EwsResponse? parsed = await ReadAsync(response, bounded.Token).ConfigureAwait(false);
                         string[] schemes = response.StatusCode == HttpStatusCode.Unauthorized
                             ? response.Headers.WwwAuthenticate.Select(h => h.Scheme).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
                             : Array.Empty<string>();
@@ -156,7 +164,7 @@ namespace G5Mail.Core.Exchange
             }
         }
 
-        private static async Task<EwsResponse?> ReadAsync(HttpResponseMessage response)
+        private static async Task<EwsResponse?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
         {
             int status = (int)response.StatusCode;
             string? type = response.Content.Headers.ContentType?.MediaType;
@@ -171,7 +179,7 @@ namespace G5Mail.Core.Exchange
             {
                 var buffer = new byte[16 * 1024];
                 int read;
-                while ((read = await body.ReadAsync(buffer, 0, buffer.Length).ConfigureAwait(false)) > 0)
+                while ((read = await body.ReadAsync(buffer, 0, buffer.Length, cancellationToken).ConfigureAwait(false)) > 0)
                 {
                     if (copy.Length + read > EwsResponseParser.MaxResponseBytes)
                     {
@@ -216,7 +224,9 @@ namespace G5Mail.Core.Exchange
             {
                 // Lost, refused, reset or timed out: before the whole request went out Exchange cannot have acted on it.
                 mapped.Failure = FailureClassification.ConnectionLost(bodyWritten);
-                mapped.Cause = (ex is OperationCanceledException ? "no answer in time" : "connection failed: " + Innermost(ex).Message) +
+                mapped.Cause = (ex is OperationCanceledException
+                                   ? $"no answer within {_deadline.TotalSeconds:0} s (TimeoutSeconds {_timeout.TotalSeconds:0})"
+                                   : "connection failed: " + Innermost(ex).Message) +
                                (bodyWritten ? " after the whole request was sent" : string.Empty);
                 if (mapped.Failure == FailureClass.Uncertain && operation == "CreateItem")
                 {
@@ -252,8 +262,8 @@ namespace G5Mail.Core.Exchange
             if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {
                 return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
-                    $"Exchange ({where}) did not answer {operation} within {_client.Timeout.TotalSeconds:0} s. Check the network route to the " +
-                    "server; a very large message over a slow line may need a smaller MaxAttachmentSizeMB.", where, ex);
+                    $"Exchange ({where}) did not answer {operation} within {_deadline.TotalSeconds:0} s ({HttpDeadline.Describe(_timeout)}). Check " +
+                    "the network route to the server; a very large message over a slow line may need a smaller MaxAttachmentSizeMB.", where, ex);
             }
 
             SocketException? socket = Find<SocketException>(ex);

@@ -63,6 +63,22 @@ namespace G5Mail.Core.Exchange
             }
         }
 
+        /// <summary>
+        /// HTTP 200 to CreateItem (SendAndSaveCopy) with a body that is not a readable EWS answer: broken XML, not SOAP, no
+        /// response message, or cut off. Exchange answers 200 once it has processed the request, so the message may well
+        /// have been sent; sending it again could deliver it twice. Uncertain, never resent.
+        /// </summary>
+        public static G5MailException UnreadableSendAnswer(EwsEndpoint endpoint, string target) =>
+            new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.InvalidData,
+                $"Exchange ({endpoint.Host}) answered CreateItem with HTTP 200 but a body that is not a readable EWS response (not SOAP, " +
+                "broken or cut off; a proxy in between may have changed it). Exchange may or may not have sent the message, so G5Mail did " +
+                "not send it again. Look in the sender's Sent Items before sending it again; rerun with -JournalPath to be safe: the journal " +
+                "keeps such messages from being sent twice.", target)
+            {
+                Failure = FailureClass.Uncertain,
+                Cause = "HTTP 200 with an unreadable CreateItem response",
+            };
+
         /// <summary>An HTTP status without an EWS answer in the body.</summary>
         public static G5MailException FromStatus(HttpStatusCode status, string? location, EwsEndpoint endpoint, string? user, long requestLength, string target)
         {

@@ -23,8 +23,11 @@ namespace G5Mail.Core.Exchange
         /// <summary>The user's Exchange account; null signs in as the current Windows user.</summary>
         public NetworkCredential? Credential { get; set; }
 
-        /// <summary>One request, upload included: generous, since a 60 MB request over a slow line takes minutes.</summary>
-        public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
+        /// <summary>
+        /// TimeoutSeconds: connect, TLS handshake and the wait for each answer. A large request gets its upload time on top
+        /// (<see cref="HttpDeadline"/>), since a 60 MB request over a slow line takes minutes.
+        /// </summary>
+        public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(Settings.Defaults.TimeoutSeconds);
     }
 
     /// <summary>
@@ -110,6 +113,12 @@ namespace G5Mail.Core.Exchange
             if (response != null && exchange.Status == HttpStatusCode.OK && response.Messages.Count > 0)
             {
                 return response;
+            }
+
+            if (exchange.Status == HttpStatusCode.OK && request.Operation == "CreateItem")
+            {
+                // HTTP 200 means Exchange ran the request; only the answer saying how it went is unreadable.
+                throw EwsErrors.UnreadableSendAnswer(_options.Endpoint, target);
             }
 
             throw EwsErrors.FromStatus(exchange.Status, exchange.Location, _options.Endpoint, _connection.UserName, request.Length, target);

@@ -34,6 +34,12 @@ namespace G5Mail.Core.ExchangeOnline
     public interface IAccessTokenSource
     {
         Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken);
+
+        /// <summary>
+        /// A new token from the identity provider, never from the cache, for an API that stopped accepting the cached one;
+        /// <paramref name="claims"/> is the decoded claims challenge of that API's 401, when it sent one.
+        /// </summary>
+        Task<AccessToken> RefreshTokenAsync(TokenAudience audience, string? claims, CancellationToken cancellationToken);
     }
 
     /// <summary>
@@ -65,41 +71,83 @@ namespace G5Mail.Core.ExchangeOnline
 
         public ExchangeOnlineOptions Options => _options;
 
-        public async Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken)
+        public Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken) =>
+            AcquireAsync(audience, refresh: false, claims: null, cancellationToken);
+
+        public Task<AccessToken> RefreshTokenAsync(TokenAudience audience, string? claims, CancellationToken cancellationToken) =>
+            AcquireAsync(audience, refresh: true, claims, cancellationToken);
+
+        private async Task<AccessToken> AcquireAsync(TokenAudience audience, bool refresh, string? claims, CancellationToken cancellationToken)
         {
             IReadOnlyList<string> scopes = _options.ScopesFor(audience);
             AuthenticationResult result;
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            // TimeoutSeconds bounds the whole acquisition: MSAL may retry a request that timed out, and a silent token
+            // endpoint must cost about TimeoutSeconds, not a multiple of it.
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                result = _options.IsAppOnly
-                    ? await AcquireForAppAsync(scopes, cancellationToken).ConfigureAwait(false)
-                    : await AcquireForUserAsync(scopes, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (Exception ex) when (ex is MsalException || ex is System.Net.Http.HttpRequestException)
-            {
-                throw EntraErrors.Map(ex, _options);
-            }
-            finally
-            {
-                _gate.Release();
+                bounded.CancelAfter(_options.Timeout);
+                try
+                {
+                    result = _options.IsAppOnly
+                        ? await AcquireForAppAsync(scopes, refresh, claims, bounded.Token).ConfigureAwait(false)
+                        : await AcquireForUserAsync(scopes, refresh, claims, bounded.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex) when (bounded.IsCancellationRequested || IsTimeout(ex))
+                {
+                    throw TimedOut(ex);
+                }
+                catch (MsalException ex) when (!_options.IsAppOnly && ex.ErrorCode == "user_realm_discovery_failed" &&
+                                               (_options.UserName ?? string.Empty).IndexOf('\\') >= 0)
+                {
+                    // G5Mail passes the name on as configured; MSAL puts it into the user realm URL, where System.Uri makes
+                    // the backslash a path separator, and Entra ID knows users only by their user principal name anyway.
+                    throw new G5MailException(ErrorIds.TokenAcquisitionFailed, ErrorKind.AuthenticationError,
+                        $"Entra ID could not look up the user '{_options.UserName}': Exchange Online signs users in by their user principal " +
+                        "name (user@domain), not DOMAIN\\user. Set the User-scope credential with the user principal name: " +
+                        "Set-G5MailSetting -Scope User -Credential (Get-Credential).", "Credential", ex);
+                }
+                catch (Exception ex) when (ex is MsalException || ex is System.Net.Http.HttpRequestException)
+                {
+                    throw EntraErrors.Map(ex, _options);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
             }
 
-            AccessTokenClaims claims = AccessTokenClaims.TryRead(result.AccessToken) ?? AccessTokenClaims.Empty;
+            AccessTokenClaims tokenClaims = AccessTokenClaims.TryRead(result.AccessToken) ?? AccessTokenClaims.Empty;
             if (result.AuthenticationResultMetadata?.TokenSource == TokenSource.IdentityProvider)
             {
-                _log.Verbose($"Exchange Online: got a token for {string.Join(" ", scopes)} from {_options.AuthorityHost.Host}, valid until " +
+                _log.Verbose($"Exchange Online: got a {(refresh ? "new " : string.Empty)}token for {string.Join(" ", scopes)} from {_options.AuthorityHost.Host}, valid until " +
                              $"{result.ExpiresOn.ToLocalTime():yyyy-MM-dd HH:mm:ss}.");
             }
 
-            return new AccessToken(result.AccessToken, result.ExpiresOn, claims);
+            return new AccessToken(result.AccessToken, result.ExpiresOn, tokenClaims);
         }
 
-        private Task<AuthenticationResult> AcquireForAppAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+        private static bool IsTimeout(Exception ex) =>
+            (ex is MsalException msal && msal.ErrorCode == MsalError.RequestTimeout) || ex is OperationCanceledException;
+
+        /// <summary>A silent token endpoint is a connection-level failure, like a silent mail server: ConnectionFailed.</summary>
+        private G5MailException TimedOut(Exception ex)
+        {
+            string host = _options.AuthorityHost.Host;
+            return new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                $"Entra ID ({host}) did not issue a token within {_options.Timeout.TotalSeconds:0} s ({HttpDeadline.Describe(_options.Timeout)}). " +
+                "Check the network and proxy (HTTPS to the authority host must be allowed) and AuthorityHost.", host, ex)
+            {
+                Failure = FailureClass.Transient,
+                Cause = $"no token within {_options.Timeout.TotalSeconds:0} s",
+            };
+        }
+
+        private Task<AuthenticationResult> AcquireForAppAsync(IReadOnlyList<string> scopes, bool refresh, string? claims, CancellationToken cancellationToken)
         {
             if (_confidential == null)
             {
@@ -107,6 +155,7 @@ namespace G5Mail.Core.ExchangeOnline
                 string secret = new NetworkCredential(string.Empty, _options.ClientSecret).Password;
                 _confidential = ConfidentialClientApplicationBuilder.Create(_options.ClientId.ToString())
                     .WithClientSecret(secret)
+                    .WithHttpClientFactory(new BoundedHttpClientFactory(_options.Timeout))
                     .WithAuthority(_options.Authority.ToString())
                     .WithInstanceDiscovery(_options.UseInstanceDiscovery)
                     .WithClientName("G5Mail")
@@ -114,16 +163,29 @@ namespace G5Mail.Core.ExchangeOnline
                     .Build();
             }
 
-            // AcquireTokenForClient answers from the application's token cache while the token is valid.
-            return _confidential.AcquireTokenForClient(scopes).ExecuteAsync(cancellationToken);
+            // AcquireTokenForClient answers from the application's token cache while the token is valid; a forced refresh
+            // (and a claims challenge, which MSAL also never answers from the cache) goes to Entra ID.
+            AcquireTokenForClientParameterBuilder builder = _confidential.AcquireTokenForClient(scopes);
+            if (refresh)
+            {
+                builder = builder.WithForceRefresh(true);
+            }
+
+            if (!string.IsNullOrEmpty(claims))
+            {
+                builder = builder.WithClaims(claims);
+            }
+
+            return builder.ExecuteAsync(cancellationToken);
         }
 
-        private async Task<AuthenticationResult> AcquireForUserAsync(IReadOnlyList<string> scopes, CancellationToken cancellationToken)
+        private async Task<AuthenticationResult> AcquireForUserAsync(IReadOnlyList<string> scopes, bool refresh, string? claims, CancellationToken cancellationToken)
         {
             NetworkCredential user = _options.User!;
             if (_public == null)
             {
                 _public = PublicClientApplicationBuilder.Create(_options.ClientId.ToString())
+                    .WithHttpClientFactory(new BoundedHttpClientFactory(_options.Timeout))
                     .WithAuthority(_options.Authority.ToString())
                     .WithInstanceDiscovery(_options.UseInstanceDiscovery)
                     .WithClientName("G5Mail")
@@ -141,7 +203,9 @@ namespace G5Mail.Core.ExchangeOnline
             // when the access token is about to expire, and sign in with the password only when that is not possible.
             IEnumerable<IAccount> accounts = await _public.GetAccountsAsync().ConfigureAwait(false);
             IAccount? account = accounts.FirstOrDefault(a => string.Equals(a.Username, user.UserName, StringComparison.OrdinalIgnoreCase));
-            if (account != null)
+            // A forced refresh signs in with the password again: Graph refused the token, and a refresh token from the same
+            // session may be what was revoked. The user name goes to Entra ID exactly as configured (DOMAIN\user included).
+            if (account != null && !refresh)
             {
                 try
                 {
@@ -154,9 +218,33 @@ namespace G5Mail.Core.ExchangeOnline
             }
 
 #pragma warning disable CS0618 // ROPC is [Obsolete] in MSAL because Microsoft discourages it; the UsernamePassword flow exists for tenants that still allow it.
-            return await _public.AcquireTokenByUsernamePassword(scopes, Security.AccountNames.UserNameOf(user), user.Password).ExecuteAsync(cancellationToken).ConfigureAwait(false);
+            AcquireTokenByUsernamePasswordParameterBuilder signIn = _public.AcquireTokenByUsernamePassword(scopes, user.UserName, user.Password);
+#pragma warning restore CS0618
+            if (!string.IsNullOrEmpty(claims))
+            {
+                signIn = signIn.WithClaims(claims);
+            }
+
+            return await signIn.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+#pragma warning disable CS0618
 #pragma warning restore CS0618
         }
+    }
+
+    /// <summary>
+    /// MSAL's HTTP client with TimeoutSeconds as its Timeout (MSAL's own default is 100 s), through IMsalHttpClientFactory
+    /// ("Providing your own HttpClient", MSAL.NET docs). One HttpClient per factory, reused, as MSAL expects.
+    /// </summary>
+    internal sealed class BoundedHttpClientFactory : IMsalHttpClientFactory
+    {
+        private readonly System.Net.Http.HttpClient _client;
+
+        public BoundedHttpClientFactory(TimeSpan timeout)
+        {
+            _client = new System.Net.Http.HttpClient { Timeout = timeout };
+        }
+
+        public System.Net.Http.HttpClient GetHttpClient() => _client;
     }
 
     /// <summary>XOAUTH2 for the SMTP transport: the SASL user and an Exchange Online token from the pipeline's provider.</summary>

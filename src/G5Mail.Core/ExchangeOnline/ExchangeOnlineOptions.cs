@@ -46,8 +46,9 @@ namespace G5Mail.Core.ExchangeOnline
         };
 
         private ExchangeOnlineOptions(Guid clientId, string tenantId, AuthenticationFlow flow, ExchangeOnlineProtocol protocol,
-            Uri authorityHost, Uri graphEndpoint, SecureString? clientSecret, NetworkCredential? user, string? from)
+            Uri authorityHost, Uri graphEndpoint, SecureString? clientSecret, NetworkCredential? user, string? from, TimeSpan timeout)
         {
+            Timeout = timeout;
             ClientId = clientId;
             TenantId = tenantId;
             Flow = flow;
@@ -80,6 +81,12 @@ namespace G5Mail.Core.ExchangeOnline
         public string? From { get; }
 
         public bool IsAppOnly => Flow == AuthenticationFlow.ClientSecret;
+
+        /// <summary>
+        /// TimeoutSeconds: the bound on each request to Entra ID and Graph (connect, TLS handshake, the wait for the answer),
+        /// so a silent endpoint costs seconds, not HttpClient's default 100 s per request.
+        /// </summary>
+        public TimeSpan Timeout { get; }
 
         /// <summary>The user name of the ROPC credential (null for the ClientSecret flow).</summary>
         public string? UserName => User?.UserName;
@@ -146,7 +153,7 @@ namespace G5Mail.Core.ExchangeOnline
             }
             else
             {
-                user = settings.Credential != null && !string.IsNullOrEmpty(settings.Credential.UserName) ? settings.Credential : throw Missing("Credential",
+                user = settings.Credential != null && !string.IsNullOrEmpty(settings.Credential.UserName) ? AsTyped(settings.Credential) : throw Missing("Credential",
                     "The UsernamePassword flow signs in as the user: Set-G5MailSetting -Scope User -Credential (Get-Credential).");
             }
 
@@ -163,8 +170,15 @@ namespace G5Mail.Core.ExchangeOnline
 
             return new ExchangeOnlineOptions(clientId, tenant, effectiveFlow, settings.ExchangeOnlineProtocol ?? Defaults.Protocol,
                 HostOnly(settings.AuthorityHost ?? Defaults.AuthorityHost), HostOnly(settings.GraphEndpoint ?? Defaults.GraphEndpoint),
-                secret, user, from);
+                secret, user, from, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds));
         }
+
+        /// <summary>
+        /// The user name exactly as configured: ROPC sends it to Entra ID as is, so a DOMAIN\user that PSCredential's
+        /// GetNetworkCredential split into Domain and UserName is joined again rather than losing its domain.
+        /// </summary>
+        private static NetworkCredential AsTyped(NetworkCredential credential) =>
+            string.IsNullOrEmpty(credential.Domain) ? credential : new NetworkCredential(Security.AccountNames.UserNameOf(credential), credential.SecurePassword);
 
         private static Uri HostOnly(Uri uri) => new Uri(uri.GetLeftPart(UriPartial.Authority));
 

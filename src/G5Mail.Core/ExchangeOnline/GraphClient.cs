@@ -49,8 +49,9 @@ namespace G5Mail.Core.ExchangeOnline
             _log = log ?? NullRunLog.Instance;
             Retry = retry ?? RetryPolicy.None;
             _http = handler == null ? new HttpClient() : new HttpClient(handler, disposeHandler: true);
-            // Long enough for a 3.75 MB range on a slow line; the per-call cancellation still stops it at once on Ctrl+C.
-            _http.Timeout = TimeSpan.FromMinutes(5);
+            // Each call has its own bound (TimeoutSeconds, plus upload time for a large range: HttpDeadline), not HttpClient's
+            // fixed 100 s; Ctrl+C still stops a call at once.
+            _http.Timeout = System.Threading.Timeout.InfiniteTimeSpan;
             _http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("G5Mail", typeof(GraphClient).Assembly.GetName().Version?.ToString(3) ?? "0"));
         }
 
@@ -110,83 +111,119 @@ namespace G5Mail.Core.ExchangeOnline
         private async Task<GraphResponse> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation,
             bool authenticated, CancellationToken cancellationToken)
         {
-            int status;
-            byte[] body;
-            HttpResponseHeaders headers;
-            HttpContent? inner = content();
-            using (var request = new HttpRequestMessage(method, uri) { Content = inner == null ? null : new WrittenContent(inner) })
+            AccessToken? token = null;
+            if (authenticated)
             {
-                if (authenticated)
-                {
-                    AccessToken token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
-                    LastTokenClaims = token.Claims;
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
-                }
-
-                // Graph echoes it in errors; quoting it lets Microsoft support find the call.
-                request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
-                using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
-                {
-                    status = (int)response.StatusCode;
-                    body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
-                    headers = response.Headers;
-                    if (response.IsSuccessStatusCode)
-                    {
-                        return new GraphResponse(status, body, headers);
-                    }
-                }
+                token = await _tokens.GetTokenAsync(TokenAudience.Graph, cancellationToken).ConfigureAwait(false);
             }
 
-            TimeSpan? retryAfter = RetryAfter.Parse(headers.RetryAfter, DateTimeOffset.UtcNow);
-            (string? code, string? message) = GraphErrors.ReadError(body);
-            throw GraphErrors.Map(status, code, message, operation, _options, authenticated ? LastTokenClaims : null, retryAfter);
+            for (bool refreshed = false; ; refreshed = true)
+            {
+                int status;
+                byte[] body;
+                HttpResponseHeaders headers;
+                HttpContent? inner = content();
+                using (var request = new HttpRequestMessage(method, uri) { Content = inner == null ? null : new WrittenContent(inner) })
+                {
+                    if (token != null)
+                    {
+                        LastTokenClaims = token.Claims;
+                        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Value);
+                    }
+
+                    // Graph echoes it in errors; quoting it lets Microsoft support find the call.
+                    request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
+                    using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
+                    {
+                        status = (int)response.StatusCode;
+                        body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+                        headers = response.Headers;
+                        if (response.IsSuccessStatusCode)
+                        {
+                            return new GraphResponse(status, body, headers);
+                        }
+                    }
+                }
+
+                (string? code, string? message) = GraphErrors.ReadError(body);
+                if (token != null && GraphErrors.IsTokenNoLongerAccepted(status, headers, token.Claims))
+                {
+                    string? claims = GraphErrors.ClaimsChallenge(headers);
+                    if (refreshed)
+                    {
+                        throw GraphErrors.TokenRejectedAgain(status, code, message, operation, _options);
+                    }
+
+                    // A 401 means Graph did not act on the request, so the same call goes again with a new token. Graph
+                    // says this for a token revoked under Continuous Access Evaluation (then with a claims challenge that
+                    // the new token must satisfy), one that expired during a long run, or clocks that disagree.
+                    _log.Verbose($"Microsoft Graph did not accept the token any more ({status}{(code != null ? " " + code : string.Empty)}" +
+                                 $"{(claims != null ? ", with a claims challenge" : string.Empty)}): getting a new token and trying '{operation.Description}' again.");
+                    token = await _tokens.RefreshTokenAsync(TokenAudience.Graph, claims, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                TimeSpan? retryAfter = RetryAfter.Parse(headers.RetryAfter, DateTimeOffset.UtcNow);
+                throw GraphErrors.Map(status, code, message, operation, _options, authenticated ? LastTokenClaims : null, retryAfter);
+            }
         }
 
         private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, GraphOperation operation, CancellationToken cancellationToken)
         {
             string host = request.RequestUri?.Host ?? _options.GraphEndpoint.Host;
-            try
+            TimeSpan deadline = HttpDeadline.For(_options.Timeout, request.Content?.Headers.ContentLength ?? 0);
+            using (var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
-                return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (OperationCanceledException ex)
-            {
-                throw ConnectionLost(new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
-                    $"Microsoft Graph ({host}) did not answer in time to '{operation.Description}'. Check the network and try again.", host, ex),
-                    request, operation, "no answer in time");
-            }
-            catch (HttpRequestException ex)
-            {
-                Exception inner = ex;
-                while (inner.InnerException != null)
+                bounded.CancelAfter(deadline);
+                try
                 {
-                    inner = inner.InnerException;
+                    return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, bounded.Token).ConfigureAwait(false);
                 }
-
-                if (inner is AuthenticationException || inner.Message.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0)
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
-                    throw new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
-                        $"The TLS certificate of {host} is not trusted by this computer ({inner.Message}). Microsoft Graph's certificate is " +
-                        "checked against the system's trusted roots; a proxy that inspects TLS needs its CA installed.", host, ex);
+                    throw;
                 }
-
-                var failed = new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                    $"Microsoft Graph could not be reached at {host} ({inner.Message}). Check the network, proxy and firewall (HTTPS to " +
-                    $"{host} must be allowed) and GraphEndpoint.", host, ex);
-                if (inner is SocketException socket && (socket.SocketErrorCode == SocketError.HostNotFound || socket.SocketErrorCode == SocketError.NoData))
+                catch (OperationCanceledException ex)
                 {
-                    throw failed; // a name to fix, not a moment to wait out
+                    throw ConnectionLost(new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
+                        $"Microsoft Graph ({host}) did not answer within {deadline.TotalSeconds:0} s to '{operation.Description}' " +
+                        $"({HttpDeadline.Describe(_options.Timeout)}). Check the network and try again.", host, ex),
+                        request, operation, $"no answer within {deadline.TotalSeconds:0} s (TimeoutSeconds {_options.Timeout.TotalSeconds:0})");
                 }
-
-                bool connecting = inner is SocketException refused && (refused.SocketErrorCode == SocketError.ConnectionRefused ||
-                                                                       refused.SocketErrorCode == SocketError.NetworkUnreachable ||
-                                                                       refused.SocketErrorCode == SocketError.HostUnreachable);
-                throw connecting ? Transient(failed, "connection failed: " + inner.Message) : ConnectionLost(failed, request, operation, "connection lost: " + inner.Message);
+                catch (HttpRequestException ex)
+                {
+                    throw Unreachable(ex, host, request, operation);
+                }
             }
+        }
+
+        private G5MailException Unreachable(HttpRequestException ex, string host, HttpRequestMessage request, GraphOperation operation)
+        {
+            Exception inner = ex;
+            while (inner.InnerException != null)
+            {
+                inner = inner.InnerException;
+            }
+
+            if (inner is AuthenticationException || inner.Message.IndexOf("certificate", StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return new G5MailException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                    $"The TLS certificate of {host} is not trusted by this computer ({inner.Message}). Microsoft Graph's certificate is " +
+                    "checked against the system's trusted roots; a proxy that inspects TLS needs its CA installed.", host, ex);
+            }
+
+            var failed = new G5MailException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                $"Microsoft Graph could not be reached at {host} ({inner.Message}). Check the network, proxy and firewall (HTTPS to " +
+                $"{host} must be allowed) and GraphEndpoint.", host, ex);
+            if (inner is SocketException socket && (socket.SocketErrorCode == SocketError.HostNotFound || socket.SocketErrorCode == SocketError.NoData))
+            {
+                return failed; // a name to fix, not a moment to wait out
+            }
+
+            bool connecting = inner is SocketException refused && (refused.SocketErrorCode == SocketError.ConnectionRefused ||
+                                                                   refused.SocketErrorCode == SocketError.NetworkUnreachable ||
+                                                                   refused.SocketErrorCode == SocketError.HostUnreachable);
+            return connecting ? Transient(failed, "connection failed: " + inner.Message) : ConnectionLost(failed, request, operation, "connection lost: " + inner.Message);
         }
 
         private static G5MailException Transient(G5MailException error, string cause)

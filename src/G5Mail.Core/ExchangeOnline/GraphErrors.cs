@@ -1,6 +1,9 @@
 using System;
 using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using G5Mail.Core.Transport;
 
 namespace G5Mail.Core.ExchangeOnline
@@ -33,6 +36,74 @@ namespace G5Mail.Core.ExchangeOnline
     /// </summary>
     public static class GraphErrors
     {
+        /// <summary>
+        /// True for a 401 that says the token is no longer good rather than that the app lacks permission: a claims challenge
+        /// (Continuous Access Evaluation: WWW-Authenticate: Bearer ... error="insufficient_claims", claims="...", in "How to use
+        /// Continuous Access Evaluation enabled APIs in your applications", learn.microsoft.com/entra/identity-platform/
+        /// app-resilience-continuous-access-evaluation), or a token that carries Graph permissions and was still refused
+        /// (InvalidAuthenticationToken "Lifetime validation failed, the token is expired", a revoked token, clock skew). A 401
+        /// for a token with no Graph permission at all stays a permission problem: a new token would carry none either.
+        /// </summary>
+        public static bool IsTokenNoLongerAccepted(int status, HttpResponseHeaders? headers, AccessTokenClaims? claims) =>
+            status == 401 && (ClaimsChallenge(headers) != null || (claims != null && claims.Permissions.Count > 0));
+
+        /// <summary>The decoded claims="..." of a Bearer insufficient_claims challenge, or null.</summary>
+        public static string? ClaimsChallenge(HttpResponseHeaders? headers)
+        {
+            if (headers == null)
+            {
+                return null;
+            }
+
+            foreach (AuthenticationHeaderValue challenge in headers.WwwAuthenticate)
+            {
+                if (!string.Equals(challenge.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) || challenge.Parameter == null ||
+                    challenge.Parameter.IndexOf("insufficient_claims", StringComparison.OrdinalIgnoreCase) < 0)
+                {
+                    continue;
+                }
+
+                Match match = Regex.Match(challenge.Parameter, "(?:^|[,\\s])claims\\s*=\\s*\"([^\"]*)\"", RegexOptions.IgnoreCase);
+                if (!match.Success)
+                {
+                    continue;
+                }
+
+                string encoded = match.Groups[1].Value.Trim().Replace('-', '+').Replace('_', '/');
+                encoded = encoded.PadRight(encoded.Length + (4 - encoded.Length % 4) % 4, '=');
+                try
+                {
+                    return Encoding.UTF8.GetString(Convert.FromBase64String(encoded));
+                }
+                catch (FormatException)
+                {
+                    return null;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// A 401 to a token fetched a moment ago: not a stale token but an account or app that Entra ID still signs in and
+        /// Graph no longer accepts (disabled, revoked sessions, a Conditional Access policy). Trying further messages would
+        /// only repeat it, so it is an AuthenticationFailed, which stops the run.
+        /// </summary>
+        public static G5MailException TokenRejectedAgain(int status, string? code, string? message, GraphOperation operation, ExchangeOnlineOptions options)
+        {
+            string said = $"{status}{(code != null ? " " + code : string.Empty)}{(string.IsNullOrWhiteSpace(message) ? string.Empty : ": " + OneLine(message!))}";
+            string who = options.IsAppOnly ? $"the app {options.ClientId}" : $"'{options.UserName}'";
+            return new G5MailException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
+                $"Microsoft Graph ({options.GraphEndpoint.Host}) did not accept a token for {who} just issued by Entra ID to " +
+                $"{operation.Description} ({said}), after it had refused the previous one too. The sign-in is revoked or blocked " +
+                "(a disabled account or app, revoked sessions, a Conditional Access policy): check the sign-in logs in Entra ID.",
+                operation.Description)
+            {
+                Failure = FailureClass.Permanent,
+                Cause = $"HTTP {status}{(code != null ? " " + code : string.Empty)} with a fresh token",
+            };
+        }
+
         /// <summary>The code and message of a Graph error body; nulls when the body is not one.</summary>
         public static (string? Code, string? Message) ReadError(byte[]? body)
         {
@@ -63,8 +134,11 @@ namespace G5Mail.Core.ExchangeOnline
 
         /// <summary>
         /// A Graph error answer as a G5MailException with its <see cref="FailureClass"/>: 429, 503 and 504 are transient
-        /// (Graph's throttling guidance: wait Retry-After and try again), except that a 504 to the call that sends means a
-        /// gateway gave up waiting for Exchange, which may have sent the message: that one is uncertain, never resent.
+        /// (Graph's throttling guidance: wait Retry-After and try again), except on the call that sends. There a 504 means a
+        /// gateway gave up waiting for Exchange, and a 500 or 502 that something failed somewhere between Graph and the
+        /// mailbox server after the request arrived: RFC 9110 15.6.1 (500: "encountered an unexpected condition"), 15.6.3
+        /// (502: "received an invalid response from an inbound server") and 15.6.5 (504) say nothing of whether the request
+        /// was carried out, and Exchange may have sent the message. Those are uncertain, never resent.
         /// </summary>
         /// <param name="retryAfter">Retry-After, when Graph sent one.</param>
         public static G5MailException Map(int status, string? code, string? message, GraphOperation operation, ExchangeOnlineOptions options,
@@ -74,11 +148,13 @@ namespace G5Mail.Core.ExchangeOnline
             mapped.Failure = FailureClassification.HttpStatus(status);
             mapped.RetryAfter = retryAfter;
             mapped.Cause = $"HTTP {status}{(code != null ? " " + code : string.Empty)}";
-            if (status == 504 && operation.SendsMessage)
+            if ((status == 500 || status == 502 || status == 504) && operation.SendsMessage)
             {
+                string what = status == 504 ? "504 Gateway Timeout" : status == 502 ? "502 Bad Gateway" : "500 Internal Server Error";
+                string why = status == 504 ? "a gateway stopped waiting for Exchange Online" : "the request failed somewhere after it reached Microsoft Graph";
                 return new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.ResourceUnavailable,
-                    $"Microsoft Graph ({options.GraphEndpoint.Host}) answered 504 Gateway Timeout to '{operation.Description}': a gateway stopped " +
-                    "waiting for Exchange Online, which may or may not have sent the message, so G5Mail did not send it again. Look in the " +
+                    $"Microsoft Graph ({options.GraphEndpoint.Host}) answered {what} to '{operation.Description}': {why}, and Exchange Online " +
+                    "may or may not have sent the message, so G5Mail did not send it again. Look in the " +
                     "sender's Sent Items before sending it again; rerun with -JournalPath to be safe: the journal keeps such messages from " +
                     "being sent twice.", operation.Description)
                 {

@@ -109,6 +109,7 @@ namespace G5Mail.Core.Transport
             var options = new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
             {
                 Credential = settings.Credential,
+                Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds),
             };
             return new EwsTransport(options, log);
         }

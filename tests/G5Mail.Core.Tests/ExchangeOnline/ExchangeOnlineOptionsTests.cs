@@ -34,6 +34,30 @@ namespace G5Mail.Core.Tests.ExchangeOnline
         }
 
         [Theory]
+        [InlineData("CONTOSO", "anna", "CONTOSO\\anna")]
+        [InlineData("", "CONTOSO\\anna", "CONTOSO\\anna")]
+        [InlineData("", "anna@contoso.com", "anna@contoso.com")]
+        public void The_ROPC_user_name_is_sent_as_configured_with_its_domain(string domain, string user, string expected)
+        {
+            // PSCredential.GetNetworkCredential() splits DOMAIN\user into Domain and UserName; ROPC must get it whole.
+            MailSettings settings = ExoTestData.Settings(AuthenticationFlow.UsernamePassword);
+            settings.Credential = new System.Net.NetworkCredential(user, "pw", domain);
+
+            Assert.Equal(expected, ExchangeOnlineOptions.FromSettings(settings).UserName);
+        }
+
+        [Theory]
+        [InlineData(null, 30)]
+        [InlineData(2, 2)]
+        public void TimeoutSeconds_bounds_each_request_to_Entra_ID_and_Graph(int? seconds, int expected)
+        {
+            MailSettings settings = ExoTestData.Settings();
+            settings.TimeoutSeconds = seconds;
+
+            Assert.Equal(TimeSpan.FromSeconds(expected), ExchangeOnlineOptions.FromSettings(settings).Timeout);
+        }
+
+        [Theory]
         [InlineData("https://login.microsoftonline.us", true)]
         [InlineData("https://login.chinacloudapi.cn", true)]
         [InlineData("https://login.microsoftonline.com/", true)]

@@ -1,4 +1,6 @@
 using System;
+using System.Net.Http;
+using System.Net.Http.Headers;
 using System.Text;
 using G5Mail.Core.ExchangeOnline;
 using G5Mail.Core.Settings;
@@ -136,6 +138,88 @@ namespace G5Mail.Core.Tests.ExchangeOnline
         {
             var draft = new GraphOperation("create a draft", GraphPermissions.MailReadWrite);
             Assert.Equal(expected, GraphErrors.Map(status, null, null, draft, ExoTestData.Options(), null).Failure);
+        }
+
+        [Theory]
+        [InlineData(500)]
+        [InlineData(502)]
+        [InlineData(504)]
+        public void A_500_502_or_504_to_the_call_that_sends_is_DeliveryUncertain(int status)
+        {
+            var send = new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend, sendsMessage: true);
+            G5MailException error = GraphErrors.Map(status, "generalException", "Something went wrong.", send, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorIds.DeliveryUncertain, error.ErrorId);
+            Assert.Equal(FailureClass.Uncertain, error.Failure);
+            Assert.Contains("answered " + status, error.Message);
+            Assert.Contains("-JournalPath", error.Message);
+        }
+
+        [Theory]
+        [InlineData(500)]
+        [InlineData(502)]
+        public void A_500_or_502_to_a_call_that_only_builds_a_draft_stays_SendFailed(int status)
+        {
+            var draft = new GraphOperation("create the draft", GraphPermissions.MailReadWrite);
+            G5MailException error = GraphErrors.Map(status, "generalException", null, draft, ExoTestData.Options(), null);
+
+            Assert.Equal(ErrorIds.SendFailed, error.ErrorId);
+            Assert.Equal(FailureClass.Permanent, error.Failure);
+        }
+
+        private static HttpResponseHeaders Challenge(string? value)
+        {
+            var response = new HttpResponseMessage(System.Net.HttpStatusCode.Unauthorized);
+            if (value != null)
+            {
+                response.Headers.WwwAuthenticate.ParseAdd(value);
+            }
+
+            return response.Headers;
+        }
+
+        [Fact]
+        public void Reads_the_claims_of_a_CAE_challenge()
+        {
+            // The shape of "How to use Continuous Access Evaluation enabled APIs in your applications" (Microsoft Learn).
+            const string claims = "{\"access_token\":{\"nbf\":{\"essential\":true, \"value\":\"1602013560\"}}}";
+            string encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(claims));
+            HttpResponseHeaders headers = Challenge(
+                $"Bearer authorization_uri=\"https://login.windows.net/common/oauth2/authorize\", error=\"insufficient_claims\", claims=\"{encoded}\"");
+
+            Assert.Equal(claims, GraphErrors.ClaimsChallenge(headers));
+            Assert.True(GraphErrors.IsTokenNoLongerAccepted(401, headers, AccessTokenClaims.Empty));
+        }
+
+        [Fact]
+        public void A_challenge_without_insufficient_claims_has_no_claims()
+        {
+            Assert.Null(GraphErrors.ClaimsChallenge(Challenge("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\"")));
+            Assert.Null(GraphErrors.ClaimsChallenge(Challenge(null)));
+        }
+
+        [Fact]
+        public void A_401_to_a_token_that_carries_Graph_permissions_means_the_token_is_no_longer_accepted()
+        {
+            Assert.True(GraphErrors.IsTokenNoLongerAccepted(401, Challenge(null), ExoTestData.AppClaims("Mail.Send")));
+        }
+
+        [Fact]
+        public void A_401_to_a_token_with_no_Graph_permission_stays_a_permission_problem()
+        {
+            Assert.False(GraphErrors.IsTokenNoLongerAccepted(401, Challenge(null), ExoTestData.AppClaims()));
+            Assert.False(GraphErrors.IsTokenNoLongerAccepted(403, Challenge(null), ExoTestData.AppClaims("Mail.Send")));
+        }
+
+        [Fact]
+        public void A_401_after_a_fresh_token_is_AuthenticationFailed()
+        {
+            var send = new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend, sendsMessage: true);
+            G5MailException error = GraphErrors.TokenRejectedAgain(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is expired.",
+                send, ExoTestData.Options());
+
+            Assert.Equal(ErrorIds.AuthenticationFailed, error.ErrorId);
+            Assert.Equal(FailureClass.Permanent, error.Failure);
         }
 
         [Fact]
