@@ -10,11 +10,18 @@ namespace G5Mail.Core.Settings
         public const string FileName = "settings.json";
         public const string ConfigDirVariable = "G5MAIL_CONFIG_DIR";
 
-        public SettingsPaths(string systemFile, string userFile)
+        public SettingsPaths(string systemFile, string userFile, bool windowsProgramData = false)
         {
             SystemFile = systemFile;
             UserFile = userFile;
+            WindowsProgramData = windowsProgramData;
         }
+
+        /// <summary>
+        /// True when the System file is Windows' own %ProgramData%\G5Mail (not a G5MAIL_CONFIG_DIR of a portable install):
+        /// that folder gets its ACL and owner check (<see cref="WindowsSystemFolder"/>).
+        /// </summary>
+        public bool WindowsProgramData { get; }
 
         public string SystemFile { get; }
         public string UserFile { get; }
@@ -43,7 +50,8 @@ namespace G5Mail.Core.Settings
             {
                 return new SettingsPaths(
                     Path.Combine(folder(Environment.SpecialFolder.CommonApplicationData), "G5Mail", FileName),
-                    Path.Combine(folder(Environment.SpecialFolder.ApplicationData), "G5Mail", FileName));
+                    Path.Combine(folder(Environment.SpecialFolder.ApplicationData), "G5Mail", FileName),
+                    windowsProgramData: true);
             }
 
             // XDG Base Directory spec: a relative XDG_CONFIG_HOME is invalid and must be ignored.

@@ -82,7 +82,17 @@ namespace G5Mail.Core.Settings
             List<KeyValuePair<string, JsonElement>>? document;
             try
             {
+                if (scope == SettingsScope.System && Paths.WindowsProgramData)
+                {
+                    WindowsSystemFolder.CheckOwner(Path.GetDirectoryName(path)!);
+                }
+
                 document = ReadDocument(path);
+            }
+            catch (G5MailException ex) when (ex.ErrorId == SettingsErrorIds.SettingsReadFailed && ex.Kind == ErrorKind.SecurityError)
+            {
+                problems.Add(new SettingsProblem(FindingSeverity.Error, ex.ErrorId, ex.Kind, null, path, ex.Message));
+                return new ScopeSettings(scope, path, true, settings, problems);
             }
             catch (UnauthorizedAccessException)
             {
@@ -154,6 +164,12 @@ namespace G5Mail.Core.Settings
         {
             try
             {
+                if (scope == SettingsScope.System && Paths.WindowsProgramData)
+                {
+                    // Created with its ACL before anything is written into it, and refused when someone else owns it.
+                    WindowsSystemFolder.Ensure(Path.GetDirectoryName(path)!);
+                }
+
                 return SettingsLock.Acquire(path, LockTimeout, cancellationToken, FileProtection.For(scope, secret: false));
             }
             catch (UnauthorizedAccessException ex)

@@ -99,3 +99,44 @@ namespace G5Mail.Core.Tests.Settings
         }
     }
 }
+
+namespace G5Mail.Core.Tests.Settings
+{
+    /// <summary>
+    /// The System folder on Windows: the parts that can be checked on any platform (the ACL as SDDL, who may own the
+    /// folder, which paths get the check). The Windows API calls themselves run only on Windows, not in these tests.
+    /// </summary>
+    public sealed class WindowsSystemFolderTests
+    {
+        [Fact]
+        public void The_ACL_is_protected_and_grants_SYSTEM_and_Administrators_full_control_and_Users_read()
+        {
+            string sddl = WindowsSystemFolder.Sddl;
+            Assert.StartsWith("O:BAD:P", sddl); // owner Administrators; P = no inherited entries
+            Assert.Contains("(A;OICI;FA;;;SY)", sddl);
+            Assert.Contains("(A;OICI;FA;;;BA)", sddl);
+            Assert.Contains("(A;OICI;0x1200a9;;;BU)", sddl); // read and execute: no write for Users
+            Assert.Equal(3, sddl.Split('(').Length - 1);
+        }
+
+        [Theory]
+        [InlineData("S-1-5-18", true)]
+        [InlineData("S-1-5-32-544", true)]
+        [InlineData("S-1-5-32-545", false)]                        // Users
+        [InlineData("S-1-5-21-1004336348-1177238915-682003330-1001", false)] // an ordinary account
+        [InlineData(null, false)]
+        public void Only_SYSTEM_or_Administrators_may_own_the_folder(string? owner, bool trusted) =>
+            Assert.Equal(trusted, WindowsSystemFolder.IsTrustedOwner(owner));
+
+        [Fact]
+        public void Only_ProgramData_gets_the_check_not_a_portable_G5MAIL_CONFIG_DIR()
+        {
+            SettingsPaths windows = SettingsPaths.Resolve(_ => null, isWindows: true, f => f == System.Environment.SpecialFolder.CommonApplicationData ? @"C:\ProgramData" : @"C:\Users\anna\AppData\Roaming");
+            Assert.True(windows.WindowsProgramData);
+            SettingsPaths portable = SettingsPaths.Resolve(n => n == SettingsPaths.ConfigDirVariable ? "/tmp/g5" : null, isWindows: true, f => "unused");
+            Assert.False(portable.WindowsProgramData);
+            SettingsPaths unix = SettingsPaths.Resolve(_ => null, isWindows: false, f => "/home/anna");
+            Assert.False(unix.WindowsProgramData);
+        }
+    }
+}
