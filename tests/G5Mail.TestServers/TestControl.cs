@@ -180,6 +180,12 @@ public sealed class ServerStats
         Interlocked.Increment(ref _faultsInjected);
     }
 
+    /// <summary>Takes back a count for a fault that was put back without being applied.</summary>
+    public void UncountFault()
+    {
+        Interlocked.Decrement(ref _faultsInjected);
+    }
+
     public void CountDelivery()
     {
         Interlocked.Increment(ref _messagesDelivered);

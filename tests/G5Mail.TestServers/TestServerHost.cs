@@ -158,6 +158,7 @@ public sealed class TestServerHost : IAsyncDisposable
                     // Not a success (e.g. the 401 challenge before Windows or Basic sign-in): passed on unchanged, and the fault
                     // waits for the request that succeeds.
                     state.Faults.PutBack(fault);
+                    state.Stats.UncountFault();
                     answer.Position = 0;
                     await answer.CopyToAsync(original, ctx.RequestAborted);
                     return;

@@ -194,6 +194,7 @@ Describe 'Send-G5Document through Exchange (EWS)' {
         $first.Error | Should -Match 'not a readable EWS response'
         Get-EwsCount 'ews.CreateItem' | Should -Be 1
         @(Get-Smtp4DevMessageList $script:Smtp).Count | Should -Be 1 -Because 'Exchange did send it; only its answer was broken'
+        (Get-G5TestServerStats -Server $script:Server).faultsInjected | Should -Be 1 -Because 'the sign-in challenge before it passed through untouched'
 
         $rerun = Send-G5Document -Path $script:Pdf.FullName -To 'kund@example.se' -JournalPath $journal -RetryDelaySeconds 0 -ErrorAction SilentlyContinue
         $rerun.Status | Should -Be 'Uncertain'

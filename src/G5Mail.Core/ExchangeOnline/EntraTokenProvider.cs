@@ -36,10 +36,11 @@ namespace G5Mail.Core.ExchangeOnline
         Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken);
 
         /// <summary>
-        /// A new token from the identity provider, never from the cache, for an API that stopped accepting the cached one;
-        /// <paramref name="claims"/> is the decoded claims challenge of that API's 401, when it sent one.
+        /// A new token for an API that stopped accepting <paramref name="rejected"/>: from the identity provider, never the
+        /// cache (unless another connection of the pipeline has already renewed it); <paramref name="claims"/> is the decoded
+        /// claims challenge of that API's 401, when it sent one.
         /// </summary>
-        Task<AccessToken> RefreshTokenAsync(TokenAudience audience, string? claims, CancellationToken cancellationToken);
+        Task<AccessToken> RefreshTokenAsync(TokenAudience audience, AccessToken rejected, string? claims, CancellationToken cancellationToken);
     }
 
     /// <summary>
@@ -72,13 +73,15 @@ namespace G5Mail.Core.ExchangeOnline
         public ExchangeOnlineOptions Options => _options;
 
         public Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken) =>
-            AcquireAsync(audience, refresh: false, claims: null, cancellationToken);
+            AcquireAsync(audience, null, claims: null, cancellationToken);
 
-        public Task<AccessToken> RefreshTokenAsync(TokenAudience audience, string? claims, CancellationToken cancellationToken) =>
-            AcquireAsync(audience, refresh: true, claims, cancellationToken);
+        public Task<AccessToken> RefreshTokenAsync(TokenAudience audience, AccessToken rejected, string? claims, CancellationToken cancellationToken) =>
+            AcquireAsync(audience, rejected ?? throw new ArgumentNullException(nameof(rejected)), claims, cancellationToken);
 
-        private async Task<AccessToken> AcquireAsync(TokenAudience audience, bool refresh, string? claims, CancellationToken cancellationToken)
+        /// <param name="rejected">Set for a forced renewal: the token the API refused.</param>
+        private async Task<AccessToken> AcquireAsync(TokenAudience audience, AccessToken? rejected, string? claims, CancellationToken cancellationToken)
         {
+            bool refresh = rejected != null;
             IReadOnlyList<string> scopes = _options.ScopesFor(audience);
             AuthenticationResult result;
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -90,8 +93,16 @@ namespace G5Mail.Core.ExchangeOnline
                 try
                 {
                     result = _options.IsAppOnly
-                        ? await AcquireForAppAsync(scopes, refresh, claims, bounded.Token).ConfigureAwait(false)
-                        : await AcquireForUserAsync(scopes, refresh, claims, bounded.Token).ConfigureAwait(false);
+                        ? await AcquireForAppAsync(scopes, false, null, bounded.Token).ConfigureAwait(false)
+                        : await AcquireForUserAsync(scopes, false, null, bounded.Token).ConfigureAwait(false);
+                    // With -ThrottleLimit several connections may see the same token refused at once: the first renews it,
+                    // the others find the new one in the cache rather than each asking Entra ID again.
+                    if (refresh && result.AccessToken == rejected!.Value)
+                    {
+                        result = _options.IsAppOnly
+                            ? await AcquireForAppAsync(scopes, true, claims, bounded.Token).ConfigureAwait(false)
+                            : await AcquireForUserAsync(scopes, true, claims, bounded.Token).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

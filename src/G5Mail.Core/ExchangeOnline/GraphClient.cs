@@ -159,7 +159,7 @@ namespace G5Mail.Core.ExchangeOnline
                     // the new token must satisfy), one that expired during a long run, or clocks that disagree.
                     _log.Verbose($"Microsoft Graph did not accept the token any more ({status}{(code != null ? " " + code : string.Empty)}" +
                                  $"{(claims != null ? ", with a claims challenge" : string.Empty)}): getting a new token and trying '{operation.Description}' again.");
-                    token = await _tokens.RefreshTokenAsync(TokenAudience.Graph, claims, cancellationToken).ConfigureAwait(false);
+                    token = await _tokens.RefreshTokenAsync(TokenAudience.Graph, token, claims, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
 
