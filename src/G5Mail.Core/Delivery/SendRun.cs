@@ -304,13 +304,13 @@ namespace G5Mail.Core.Delivery
                 // Uncertain: the server may have the message, so it is reported, never resent.
                 outcome.Status = ex.Failure == FailureClass.Uncertain ? DeliveryStatus.Uncertain : DeliveryStatus.Failed;
                 outcome.Error = ex;
-                if (outcome.Status == DeliveryStatus.Failed && ex.Scope != FailureScope.Message
-                    && Interlocked.CompareExchange(ref _stoppedBy, ex, null) == null)
+                // An Uncertain message itself is never resent; a server that went silent after taking it stops the run too.
+                if (ex.Scope != FailureScope.Message && Interlocked.CompareExchange(ref _stoppedBy, ex, null) == null)
                 {
                     _log.Warning(ex.Scope == FailureScope.Account
                         ? $"{ex.ErrorId}: the credentials were rejected, so G5Mail attempts no further message in this run (each attempt would count "
                           + "towards the account's lockout). The remaining messages fail with Reason NotAttempted; fix the credentials and run again."
-                        : $"{ex.ErrorId}: {ServerOf(transport)} failed after its retries, so G5Mail attempts no further message in this run. "
+                        : $"{ex.ErrorId}: {ServerOf(transport)} cannot be reached or stopped answering, so G5Mail attempts no further message in this run. "
                           + "The remaining messages fail with Reason ServerUnavailable; run again when the server answers.");
                 }
             }
@@ -363,7 +363,7 @@ namespace G5Mail.Core.Delivery
             string brief = cut > 0 && cut < 300 ? first.Substring(0, cut + 1) : (first.Length > 300 ? first.Substring(0, 300) + "..." : first);
             string what = cause.Scope == FailureScope.Account
                 ? "an earlier message of this run found the credentials rejected, and every further login would count towards the account's lockout"
-                : "an earlier message of this run used up its retries on the server";
+                : "an earlier message of this run found the server unreachable or silent";
             return new G5MailException(cause.ErrorId, cause.Kind,
                 $"Not attempted ({string.Join(", ", message.DocumentIds)}): {what}. The first failure: {brief} A rerun (with -JournalPath: the same command) sends it.",
                 cause.Target)

@@ -39,7 +39,9 @@ namespace G5Mail.Core.Smtp
         public static G5MailException Uncertain(Exception ex, SmtpEndpoint endpoint, OutgoingMessage message)
         {
             string cause = Classify(ex).Cause;
-            var uncertain = new G5MailException(ErrorIds.DeliveryUncertain, ErrorKind.ConnectionError,
+            // No reply within TimeoutSeconds after the final dot: the server stopped answering (the run's breaker stops on it).
+            ErrorKind kind = IsTimeout(ex) ? ErrorKind.OperationTimeout : ErrorKind.ConnectionError;
+            var uncertain = new G5MailException(ErrorIds.DeliveryUncertain, kind,
                 $"The connection to {endpoint} failed ({cause}) after the whole message {message.MessageId} " +
                 $"(documents {string.Join(", ", message.DocumentIds)}) had been sent, before the server confirmed it. The server may or may not have " +
                 "accepted it, so G5Mail did not send it again. Check the recipient's inbox or the server's log for that Message-Id before sending it " +
@@ -49,6 +51,19 @@ namespace G5Mail.Core.Smtp
                 Cause = cause,
             };
             return uncertain;
+        }
+
+        private static bool IsTimeout(Exception? ex)
+        {
+            for (; ex != null; ex = ex.InnerException)
+            {
+                if (ex is TimeoutException || ex is OperationCanceledException || (ex is SocketException socket && socket.SocketErrorCode == SocketError.TimedOut))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         /// <summary>Whether a failure other than a reply is worth another attempt, and what it was in a few words.</summary>

@@ -50,7 +50,10 @@ namespace G5Mail.Core.Transport
         /// problem: kind ResourceUnavailable). Directory services lock an account after a few failed sign-ins (Active Directory's
         /// lockout threshold, Entra ID smart lockout), so a rejected password is never tried again in the same run.</item>
         /// <item>Server: ConnectionFailed (refused, no answer or no greeting in time, host not found, TLS handshake failed, the
-        /// conversation broken off) and CertificateInvalid: what every later message of the run would meet too.</item>
+        /// conversation broken off) and CertificateInvalid: what every later message of the run would meet too. Also
+        /// DeliveryUncertain when the server took the whole message and then did not answer within TimeoutSeconds (kind
+        /// OperationTimeout): that message stays Uncertain and is never resent, and the rest are not handed to a server that
+        /// stopped answering.</item>
         /// <item>Message: everything else (a refused recipient or sender, a message too large, a missing file, a permission the
         /// app lacks for one call, an uncertain delivery).</item>
         /// </list>
@@ -66,6 +69,8 @@ namespace G5Mail.Core.Transport
                 case ErrorIds.ConnectionFailed:
                 case ErrorIds.CertificateInvalid:
                     return FailureScope.Server;
+                case ErrorIds.DeliveryUncertain:
+                    return kind == ErrorKind.OperationTimeout ? FailureScope.Server : FailureScope.Message;
                 default:
                     return FailureScope.Message;
             }

@@ -17,7 +17,7 @@ namespace G5Mail.Core.Transport
 
         /// <summary>The setting's words for messages: "TimeoutSeconds 30".</summary>
         public static string Describe(TimeSpan timeout) =>
-            $"TimeoutSeconds {Math.Round(timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}; raise it with " +
-            "Set-G5MailSetting -TimeoutSeconds <seconds> for a slow link";
+            $"TimeoutSeconds {Math.Round(timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture)}; for a slow link " +
+            "raise it with Set-G5MailSetting -TimeoutSeconds <seconds>";
     }
 }

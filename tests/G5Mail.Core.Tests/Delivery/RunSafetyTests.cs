@@ -142,6 +142,23 @@ namespace G5Mail.Core.Tests.Delivery
         }
 
         [Fact]
+        public void A_server_that_takes_a_message_and_then_goes_silent_leaves_it_Uncertain_and_gets_no_more()
+        {
+            using var server = FaultSmtpServer.Start();
+            server.HoldRepliesAfter(0, TimeSpan.FromMinutes(5)); // takes the data, never replies
+            MailSettings settings = Settings(server, null);
+            settings.TimeoutSeconds = 1;
+
+            List<MessageOutcome> outcomes = Send(settings, new RecordingLog(), Documents(5), 1, new RetryPolicy(3, TimeSpan.Zero));
+
+            Assert.Equal(DeliveryStatus.Uncertain, outcomes[0].Status);
+            Assert.Equal(ErrorKind.OperationTimeout, outcomes[0].Error!.Kind);
+            Assert.All(outcomes.Skip(1), o => Assert.Equal(OutcomeReasons.ServerUnavailable, o.Reason));
+            Assert.All(outcomes.Skip(1), o => Assert.Equal(DeliveryStatus.Failed, o.Status));
+            Assert.Equal(1, server.Sessions); // neither resent nor followed by the next message
+        }
+
+        [Fact]
         public void A_refused_connection_ends_the_run_after_one_messages_retries_and_the_journal_lets_the_rerun_send_everything()
         {
             int port;
