@@ -31,6 +31,8 @@
   (EWS) and classic Outlook on Windows; -DraftDirectory writes Outlook-ready .eml drafts on every platform.
 - Transient failures are retried with backoff (Retry-After honoured); a message that may have left is reported
   Uncertain instead of being sent twice; -JournalPath makes a scheduled batch safe to run again.
+- A failing account or server costs a run once: one failed login per run (Reason NotAttempted for the rest), a dead or
+  silent server given up after one message (Reason ServerUnavailable); TimeoutSeconds bounds every network step.
 - Test-G5MailServer checks DNS, TCP, TLS and certificate, authentication and size limit without sending mail.
 - Get-G5SecretExpiry warns before the Exchange Online app's client secret expires.
 - Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a

@@ -8,11 +8,7 @@ using namespace System.Security.Cryptography.X509Certificates
 BeforeAll {
     Import-Module (Join-Path $env:G5MAIL_REPO_ROOT 'tests/pester/TestHelpers.psm1') -Force
     Import-Module $env:G5MAIL_MODULE_PATH -Force
-    $dll = Join-Path $env:G5MAIL_REPO_ROOT 'tests/G5Mail.FaultSmtp/bin/Release/net10.0/G5Mail.FaultSmtp.dll'
-    if (-not ('G5Mail.FaultSmtp.FaultSmtpServer' -as [type])) {
-        if (-not (Test-Path $dll)) { throw "The fault SMTP server is not built: '$dll'. Run 'dotnet build G5Mail.sln -c Release' first." }
-        Add-Type -Path $dll
-    }
+    Import-FaultSmtpServer
 
     $script:Docs = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-runsafety-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:Docs | Out-Null

@@ -384,8 +384,7 @@ Describe 'Stopping (Ctrl+C)' {
     It 'stops all four connections of -ThrottleLimit 4 at once' {
         # The run sends its first message alone (until one went through, it risks one login only); the server answers
         # that one, then holds the reply to every later message far longer than the test, so four connections wait.
-        $dll = Join-Path $env:G5MAIL_REPO_ROOT 'tests/G5Mail.FaultSmtp/bin/Release/net10.0/G5Mail.FaultSmtp.dll'
-        if (-not ('G5Mail.FaultSmtp.FaultSmtpServer' -as [type])) { Add-Type -Path $dll }
+        Import-FaultSmtpServer
         $server = [G5Mail.FaultSmtp.FaultSmtpServer]::Start()
         $server.HoldRepliesAfter(1, [TimeSpan]::FromMinutes(5))
         try {

@@ -181,6 +181,14 @@ function Get-BytesHash {
     [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($Bytes))
 }
 
+# Loads the fault-injecting SMTP server (tests/G5Mail.FaultSmtp) into this process once; it is built with the solution.
+function Import-FaultSmtpServer {
+    if ('G5Mail.FaultSmtp.FaultSmtpServer' -as [type]) { return }
+    $dll = Join-Path $script:RepoRoot 'tests/G5Mail.FaultSmtp/bin/Release/net10.0/G5Mail.FaultSmtp.dll'
+    if (-not (Test-Path $dll)) { throw "The fault SMTP server is not built: '$dll'. Run 'dotnet build G5Mail.sln -c Release' first." }
+    Add-Type -Path $dll
+}
+
 function New-TestConfigDir {
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-config-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $dir | Out-Null
