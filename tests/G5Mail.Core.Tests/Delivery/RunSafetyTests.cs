@@ -234,6 +234,41 @@ namespace G5Mail.Core.Tests.Delivery
             Assert.Empty(server.Accepted);
         }
 
+        [Theory]
+        [InlineData(true, null)]
+        [InlineData(false, "pin")]
+        public void Exchange_Online_over_SMTP_validates_the_certificate_whatever_the_overrides_say(bool skipCheck, string? pin)
+        {
+            // A bearer token must never go to a server whose certificate was not verified: the self-signed certificate
+            // is refused before any token is asked for, although SkipCertificateCheck or a matching pin would accept it
+            // for Method Smtp.
+            using X509Certificate2 certificate = TestCertificates.SelfSigned();
+            using var server = FaultSmtpServer.Start();
+            server.TlsCertificate = certificate;
+            var settings = new MailSettings
+            {
+                Method = MailMethod.ExchangeOnline,
+                ExchangeOnlineProtocol = ExchangeOnlineProtocol.Smtp,
+                Server = server.Host,
+                Port = server.Port,
+                From = "order@contoso.example",
+                ClientId = Guid.NewGuid(),
+                TenantId = "contoso.example",
+                ClientSecret = G5Mail.Core.Tests.Settings.Secrets.Secure("not-used"),
+                SkipCertificateCheck = skipCheck,
+                CertificateThumbprint = pin != null ? certificate.Thumbprint : null,
+                TimeoutSeconds = 10,
+            };
+            var log = new RecordingLog();
+
+            List<MessageOutcome> outcomes = Send(settings, log, Documents(2), 1, RetryPolicy.None);
+
+            Assert.Equal(ErrorIds.CertificateInvalid, outcomes[0].Error!.ErrorId);
+            Assert.Equal(OutcomeReasons.ServerUnavailable, outcomes[1].Reason);
+            Assert.Single(log.Warnings, w => w.Contains("ignored for Exchange Online"));
+            Assert.Empty(server.Accepted);
+        }
+
         [Fact]
         public void UseSsl_against_a_silent_port_that_is_not_TLS_either_fails_within_seconds()
         {
