@@ -40,7 +40,20 @@ namespace G5Mail.Core.Tests.Delivery
         public void Messages_go_out_on_as_many_connections_at_once_as_the_limit_allows_and_no_more(int limit)
         {
             using var server = FaultSmtpServer.Start();
-            server.ReplyDelay = _ => TimeSpan.FromMilliseconds(500);
+            // After the first message (sent alone), each of the first `limit` messages is held until all of them have
+            // arrived, then answered after 500 ms: if the run sends in parallel, all connections wait at once, however
+            // slowly this machine opens them.
+            int arrived = 0;
+            server.ReplyDelay = m =>
+            {
+                if (!m.Recipients.Contains("kund0@example.se"))
+                {
+                    Interlocked.Increment(ref arrived);
+                    SpinWait.SpinUntil(() => Volatile.Read(ref arrived) >= limit, TimeSpan.FromSeconds(30));
+                }
+
+                return TimeSpan.FromMilliseconds(500);
+            };
             var log = new RecordingLog();
 
             (List<MessageOutcome> outcomes, int transports) = Send(server, log, limit, RetryPolicy.None, null, Documents(2 * limit));
@@ -58,8 +71,17 @@ namespace G5Mail.Core.Tests.Delivery
         {
             using var server = FaultSmtpServer.Start();
             // The first message goes out alone (until one message went through, the run tries one connection only); the
-            // second is held long, and the six after it go out on the other three connections meanwhile.
-            server.ReplyDelay = m => m.Recipients.Contains("kund1@example.se") ? TimeSpan.FromMilliseconds(1500) : TimeSpan.Zero;
+            // second is held until the six after it have gone out on the other three connections (waited for, not timed,
+            // so a slow machine cannot reorder them).
+            server.ReplyDelay = m =>
+            {
+                if (m.Recipients.Contains("kund1@example.se"))
+                {
+                    Assert.True(SpinWait.SpinUntil(() => server.Accepted.Count == 7, TimeSpan.FromSeconds(60)), "The other messages never all arrived.");
+                }
+
+                return TimeSpan.Zero;
+            };
             var log = new RecordingLog();
 
             (List<MessageOutcome> outcomes, _) = Send(server, log, 4, RetryPolicy.None, null, Documents(8));
