@@ -1,8 +1,6 @@
 using System;
 using System.ComponentModel;
 using System.IO;
-using System.Reflection;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
@@ -63,8 +61,6 @@ namespace G5Mail.Core.Settings
     {
         internal const int OwnerReadWrite = 0x180; // octal 0600
         private const int OwnerFolder = 0x1C0;     // octal 0700
-
-        private static readonly MethodInfo? SetUnixFileMode = FindSetUnixFileMode();
 
         public static bool IsUnix => !RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
@@ -182,48 +178,6 @@ namespace G5Mail.Core.Settings
             // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; char **gr_mem; } on Linux and macOS.
             gid = unchecked((uint)Marshal.ReadInt32(entry, 2 * IntPtr.Size));
             return true;
-        }
-
-        /// <summary>Makes <paramref name="path"/> readable and writable by its owner only (0600).</summary>
-        public static void RestrictToOwner(string path)
-        {
-            if (!IsUnix)
-            {
-                return;
-            }
-
-            if (SetUnixFileMode != null)
-            {
-                Type modeType = SetUnixFileMode.GetParameters()[1].ParameterType;
-                try
-                {
-                    SetUnixFileMode.Invoke(null, new[] { path, Enum.ToObject(modeType, OwnerReadWrite) });
-                }
-                catch (TargetInvocationException ex) when (ex.InnerException != null)
-                {
-                    ExceptionDispatchInfo.Capture(ex.InnerException).Throw();
-                }
-
-                return;
-            }
-
-            RestrictToOwnerWithLibc(path);
-        }
-
-        /// <summary>The fallback for runtimes before .NET 7 (internal so a test can run it on every runtime).</summary>
-        internal static void RestrictToOwnerWithLibc(string path)
-        {
-            if (chmod(path, OwnerReadWrite) != 0)
-            {
-                int errno = Marshal.GetLastWin32Error();
-                throw new IOException($"Cannot restrict '{path}' to its owner (chmod 0600 failed: {new Win32Exception(errno).Message}).");
-            }
-        }
-
-        private static MethodInfo? FindSetUnixFileMode()
-        {
-            Type? modeType = typeof(File).Assembly.GetType("System.IO.UnixFileMode");
-            return modeType is null ? null : typeof(File).GetMethod("SetUnixFileMode", new[] { typeof(string), modeType });
         }
 
 #pragma warning disable SA1300, IDE1006 // the libc names

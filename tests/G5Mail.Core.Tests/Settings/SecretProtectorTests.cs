@@ -96,17 +96,6 @@ namespace G5Mail.Core.Tests.Settings
             Assert.Contains("damaged", ex.Message);
         }
 
-        [UnixFact]
-        [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-        public void Libc_chmod_fallback_sets_0600()
-        {
-            string file = Path.Combine(_config.Root, "probe");
-            File.WriteAllText(file, "x");
-            File.SetUnixFileMode(file, (UnixFileMode)0x1FF); // 0777
-            FilePermissions.RestrictToOwnerWithLibc(file);
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
-        }
-
         [WindowsFact]
         public void Windows_uses_dpapi_user_and_machine_scope()
         {
