@@ -302,24 +302,7 @@ namespace G5Mail.Core.Tests.Delivery
             InputIndex = i,
         }).ToArray();
 
-        /// <summary>Sends as Send-G5Document does (a SendWindow over the run); the outcomes in input order.</summary>
         private static List<MessageOutcome> Send(MailSettings settings, IRunLog log, DocumentRequest[] documents, int throttleLimit, RetryPolicy retry,
-            SendJournal? journal = null)
-        {
-            var options = new SendRunOptions(settings) { Retry = retry, ThrottleLimit = throttleLimit, Journal = journal };
-            using var run = new SendRun(options, TransportFactory.CreateFactory(settings, log), log);
-            foreach (DocumentRequest request in documents)
-            {
-                Assert.Null(run.Add(request));
-            }
-
-            var outcomes = new List<MessageOutcome>();
-            using (var window = new SendWindow(run))
-            {
-                window.Run(run.Plan(), _ => null, (_, outcome) => outcomes.Add(outcome), () => { }, TimeSpan.FromMilliseconds(50), CancellationToken.None);
-            }
-
-            return outcomes;
-        }
+            SendJournal? journal = null) => RunHarness.Send(settings, log, documents, throttleLimit, retry, journal).Outcomes;
     }
 }

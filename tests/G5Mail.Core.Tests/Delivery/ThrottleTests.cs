@@ -263,42 +263,18 @@ namespace G5Mail.Core.Tests.Delivery
             InputIndex = i,
         }).ToArray();
 
-        private static SendRun NewRun(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry, SendJournal? journal)
+        private static MailSettings SettingsFor(FaultSmtpServer server) => new MailSettings
         {
-            var settings = new MailSettings
-            {
-                Method = MailMethod.Smtp,
-                Server = server.Host,
-                Port = server.Port,
-                From = "order@example.se",
-            };
-            var options = new SendRunOptions(settings) { Retry = retry, ThrottleLimit = limit, Journal = journal };
-            return new SendRun(options, TransportFactory.CreateFactory(settings, log), log);
-        }
+            Method = MailMethod.Smtp,
+            Server = server.Host,
+            Port = server.Port,
+            From = "order@example.se",
+        };
 
-        /// <summary>Sends the documents as Send-G5Document does; returns the outcomes in the order they were handed out.</summary>
+        private static SendRun NewRun(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry, SendJournal? journal) =>
+            RunHarness.NewRun(SettingsFor(server), log, limit, retry, journal);
+
         private static (List<MessageOutcome> Outcomes, int Transports) Send(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry,
-            SendJournal? journal, DocumentRequest[] documents)
-        {
-            using SendRun run = NewRun(server, log, limit, retry, journal);
-            foreach (DocumentRequest request in documents)
-            {
-                Assert.Null(run.Add(request));
-            }
-
-            var outcomes = new List<MessageOutcome>();
-            int caller = Environment.CurrentManagedThreadId;
-            using (var window = new SendWindow(run))
-            {
-                window.Run(run.Plan(), _ => null, (_, outcome) =>
-                {
-                    // Output happens on the caller's (the pipeline's) thread only.
-                    Assert.Equal(caller, Environment.CurrentManagedThreadId);
-                    outcomes.Add(outcome);
-                }, () => { }, TimeSpan.FromMilliseconds(50), CancellationToken.None);
-            }
-
-            return (outcomes, run.TransportCount);
-        }
+            SendJournal? journal, DocumentRequest[] documents) => RunHarness.Send(SettingsFor(server), log, documents, limit, retry, journal);
     }
 }
