@@ -71,13 +71,6 @@ function Invoke-Native {
     if ($LASTEXITCODE -ne 0) { throw "'$File $($Arguments -join ' ')' failed with exit code $LASTEXITCODE" }
 }
 
-# This pwsh again. Under "dotnet pwsh" (the tool manifest) the process is dotnet itself, so run pwsh.dll through it.
-function Get-PwshCommand {
-    $exe = (Get-Process -Id $PID).Path
-    if ([IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { return $exe, @(Join-Path $PSHOME 'pwsh.dll') }
-    $exe, @()
-}
-
 function Invoke-Build {
     Write-Host "== Build ($Configuration)" -ForegroundColor Cyan
     Invoke-Native dotnet @('build', (Join-Path $Root 'G5Mail.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:NoSummary')
@@ -121,7 +114,7 @@ function Invoke-Test {
         $runner = Join-Path $PSScriptRoot 'Invoke-PesterRun.ps1'
         # A fresh child pwsh: the tests see the built module exactly as a user would import it.
         $pwsh, $pwshArgs = Get-PwshCommand
-        & $pwsh @pwshArgs -NoProfile -NonInteractive -File $runner -Root $Root -ResultPath $pesterJson -Filter "$PesterFilter" # quoted: PowerShell globs a bare * for native commands
+        & $pwsh $pwshArgs -NoProfile -NonInteractive -File $runner -Root $Root -ResultPath $pesterJson -Filter "$PesterFilter" # quoted: PowerShell globs a bare * for native commands
         if (Test-Path $pesterJson) {
             $p = Get-Content -Raw $pesterJson | ConvertFrom-Json
             $passed += [int] $p.Passed
@@ -170,7 +163,7 @@ switch ($Task) {
     'Demo' {
         Invoke-Build
         $pwsh, $pwshArgs = Get-PwshCommand
-        & $pwsh @pwshArgs -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
+        & $pwsh $pwshArgs -NoProfile -File (Join-Path $PSScriptRoot 'Demo.ps1') -Root $Root -NoWait:$NoWait
         exit $LASTEXITCODE
     }
     'Bench' { Invoke-Bench }

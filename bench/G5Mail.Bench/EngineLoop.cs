@@ -4,10 +4,10 @@ using System.Globalization;
 using System.Linq;
 using System.Net;
 using System.Threading;
-using G5Mail.Core.Delivery;
-using G5Mail.Core.Sending;
+using G5Mail.Core.Documents;
+using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
-using G5Mail.Core.Transport;
+using G5Mail.Core.Transports;
 
 namespace G5Mail.Bench;
 
@@ -22,7 +22,7 @@ public static class EngineLoop
         string password = Environment.GetEnvironmentVariable(Harness.PasswordVariable)
                           ?? throw new InvalidOperationException($"{Harness.PasswordVariable} is not set.");
         int count = arguments.Int("count");
-        var settings = new MailSettings
+        var settings = new SettingValues
         {
             Method = MailMethod.Smtp,
             Server = "127.0.0.1",
@@ -36,12 +36,12 @@ public static class EngineLoop
         string pdf = arguments.Required("pdf");
         for (int i = 1; i <= count; i++)
         {
-            run.Add(new DocumentRequest { Paths = new[] { pdf }, To = new[] { $"r{i}@bench.test" }, DocumentId = $"INV{i}", InputIndex = i });
+            run.Collect(new DocumentRequest { Paths = new[] { pdf }, To = new[] { $"r{i}@bench.test" }, DocumentId = $"INV{i}", InputIndex = i });
         }
 
         TimeSpan cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
-        int sent = run.Plan().Select(p => run.Send(p, CancellationToken.None)).Count(o => o.Status == DeliveryStatus.Sent);
+        int sent = run.Plan().Messages.Select(p => run.SendAsync(p, CancellationToken.None).GetAwaiter().GetResult()).Count(o => o.Status == SendStatus.Sent);
         double cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"elapsedMs\":{watch.Elapsed.TotalMilliseconds:0.0},\"cpuMs\":{cpuMs:0.0},\"sent\":{sent}}}"));
         return sent == count ? 0 : 1;

@@ -13,6 +13,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using G5Mail.Core.Messages;
 using G5Mail.Bench.Sink;
 using MimeKit;
 

@@ -3,7 +3,8 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
-using G5Mail.Core.Sending;
+using G5Mail.Core.Documents;
+using G5Mail.Core.Messages;
 
 namespace G5Mail.Bench;
 

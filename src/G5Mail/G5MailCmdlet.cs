@@ -1,15 +1,14 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
-using G5Mail.Core;
-using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
 
 namespace G5Mail
 {
     /// <summary>
-    /// What every G5Mail cmdlet needs: cancellation on Ctrl+C and the mapping of engine errors to error records
-    /// with the contract's stable ids.
+    /// What every G5Mail cmdlet needs: cancellation on Ctrl+C, the effective settings, and the mapping of engine errors
+    /// to error records with the contract's stable ids.
     /// </summary>
     public abstract class G5MailCmdlet : PSCmdlet, IDisposable
     {
@@ -58,10 +57,8 @@ namespace G5Mail
         }
 
         /// <summary>
-        /// The engine turns what can go wrong into G5MailExceptions that the cmdlets report. Anything else of the engine's
-        /// or its dependencies' types that still escapes (an engine bug) stops the cmdlet with the same message and the
-        /// id PowerShell would give it (the exception's type name), but as a <see cref="G5MailErrorException"/>: no type
-        /// of G5Mail's private load context may reach the session.
+        /// The engine turns what can go wrong into G5MailErrorExceptions; one that ends a step stops the cmdlet with its
+        /// id, category and target. Anything else is a bug and reaches PowerShell as it is.
         /// </summary>
         private void Guard(Action step)
         {
@@ -69,83 +66,30 @@ namespace G5Mail
             {
                 step();
             }
-            catch (Exception ex) when (G5MailErrorException.InvolvesPrivateTypes(ex))
+            catch (G5MailErrorException ex)
             {
-                var engine = ex as G5MailException;
-                ThrowTerminatingError(new ErrorRecord(G5MailErrorException.From(ex), engine?.ErrorId ?? ex.GetType().Name,
-                    engine != null ? ToCategory(engine.Kind) : ErrorCategory.NotSpecified, G5MailErrorException.PublicTarget(engine?.Target)));
+                ThrowTerminatingError(ToErrorRecord(ex));
             }
         }
+
+        /// <summary>The engine error as an error record with its id, category (the ErrorCategory of the same name) and target.</summary>
+        internal static ErrorRecord ToErrorRecord(G5MailErrorException ex) =>
+            new ErrorRecord(ex, ex.ErrorId, Enum.TryParse(ex.Kind.ToString(), out ErrorCategory category) ? category : ErrorCategory.NotSpecified, ex.Target);
 
         /// <summary>
-        /// The engine error as an error record with its id, category and target; the record carries a
-        /// <see cref="G5MailErrorException"/>, not the engine's (or MailKit's, MSAL's) exception types, which live in
-        /// G5Mail's private load context.
+        /// Loads the effective settings (System overlaid with User) and writes their problems (e.g. SecretUnreadable) as
+        /// errors or warnings, or only as verbose lines when the call does not need them (drafts).
         /// </summary>
-        internal static ErrorRecord ToErrorRecord(G5MailException ex)
+        internal SettingsView LoadEffectiveSettingsView(bool problemsAsVerbose = false)
         {
-            return new ErrorRecord(G5MailErrorException.From(ex), ex.ErrorId, ToCategory(ex.Kind), G5MailErrorException.PublicTarget(ex.Target));
-        }
-
-        internal static ErrorCategory ToCategory(ErrorKind kind)
-        {
-            return Enum.TryParse(kind.ToString(), out ErrorCategory category) ? category : ErrorCategory.NotSpecified;
-        }
-
-        /// <summary>
-        /// Loads the effective settings (System overlaid with User), applies this call's overrides, writes settings
-        /// problems and warnings, and stops with SettingsIncomplete when the result cannot work.
-        /// </summary>
-        internal Core.Settings.MailSettings LoadEffectiveSettingsOrThrow(Action<Core.Settings.MailSettings> overrides, bool enforceComplete = true)
-        {
-            SettingsView view = LoadEffectiveSettingsView();
-            Core.Settings.MailSettings settings = view.Settings;
-            overrides(settings);
-            var findings = SettingsFindings.Evaluate(settings, view.Sources);
-            foreach (Core.Diagnostics.Finding finding in findings)
-            {
-                if (finding.Severity == Core.Diagnostics.FindingSeverity.Warning)
-                {
-                    WriteWarning(finding.Message);
-                }
-                else if (finding.Severity == Core.Diagnostics.FindingSeverity.Information)
-                {
-                    WriteVerbose(finding.Message);
-                }
-            }
-
-            if (enforceComplete)
-            {
-                try
-                {
-                    SettingsFindings.EnsureComplete(findings, view.Problems);
-                }
-                catch (G5MailException ex)
-                {
-                    ThrowTerminating(ex);
-                }
-            }
-
-            return settings;
-        }
-
-        /// <summary>Loads the effective settings and writes their problems (e.g. SecretUnreadable) as errors or warnings.</summary>
-        internal SettingsView LoadEffectiveSettingsView()
-        {
-            SettingsView view;
-            try
-            {
-                view = new SettingsService().LoadEffective();
-            }
-            catch (G5MailException ex)
-            {
-                ThrowTerminating(ex);
-                throw; // not reached: ThrowTerminatingError always throws
-            }
-
+            SettingsView view = new SettingsService().LoadEffective();
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
+                if (problemsAsVerbose)
+                {
+                    WriteVerbose("Not needed here: " + problem.Message);
+                }
+                else if (problem.Severity == FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }
@@ -158,10 +102,46 @@ namespace G5Mail
             return view;
         }
 
+        /// <summary>
+        /// Writes the findings of the settings as they are now (after this call's overrides) as warnings and verbose
+        /// lines, and stops with SettingsIncomplete when they cannot work.
+        /// </summary>
+        internal void EnsureComplete(SettingsView view)
+        {
+            IReadOnlyList<Finding> findings = SettingsFindings.Evaluate(view.Settings, view.Sources);
+            foreach (Finding finding in findings)
+            {
+                // Errors are what EnsureComplete reports, in its terminating error.
+                if (finding.Severity != FindingSeverity.Error)
+                {
+                    WriteFinding(finding);
+                }
+            }
+
+            SettingsFindings.EnsureComplete(findings, view.Problems);
+        }
+
+        /// <summary>
+        /// One finding in the one text form every cmdlet uses, "Code: message": a warning, or a verbose line for an
+        /// Information finding (or for any finding when <paramref name="verboseOnly"/>, where the output object carries them).
+        /// </summary>
+        internal void WriteFinding(Finding finding, bool verboseOnly = false)
+        {
+            string text = $"{finding.Code}: {finding.Message}";
+            if (verboseOnly || finding.Severity == FindingSeverity.Information)
+            {
+                WriteVerbose(verboseOnly ? $"{finding.Severity} {text}" : text);
+            }
+            else
+            {
+                WriteWarning(text);
+            }
+        }
+
         /// <summary>A bad call: stops the cmdlet with the engine error's id.</summary>
-        protected void ThrowTerminating(G5MailException ex) => ThrowTerminatingError(ToErrorRecord(ex));
+        protected void ThrowTerminating(G5MailErrorException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 
         /// <summary>One bad item: reported, and the pipeline goes on.</summary>
-        protected void WriteG5Error(G5MailException ex) => WriteError(ToErrorRecord(ex));
+        protected void WriteG5Error(G5MailErrorException ex) => WriteError(ToErrorRecord(ex));
     }
 }

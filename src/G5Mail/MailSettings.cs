@@ -1,9 +1,7 @@
 using System;
 using System.Linq;
 using System.Management.Automation;
-using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
-using CoreSettings = G5Mail.Core.Settings.MailSettings;
 
 namespace G5Mail
 {
@@ -61,14 +59,14 @@ namespace G5Mail
 
         internal static MailSettings FromView(SettingsView view)
         {
-            CoreSettings s = view.Settings;
+            SettingValues s = view.Settings;
             var result = new MailSettings
             {
-                Scope = view.Scope.To<SettingsScope>(),
+                Scope = view.Scope,
                 Path = view.Path,
                 SystemPath = view.SystemPath,
                 UserPath = view.UserPath,
-                Method = s.Method?.To<MailMethod>(),
+                Method = s.Method,
                 Server = s.Server,
                 Port = s.Port,
                 UseSsl = s.UseSsl,
@@ -77,27 +75,27 @@ namespace G5Mail
                 From = s.From,
                 ClientId = s.ClientId,
                 TenantId = s.TenantId,
-                AuthenticationFlow = s.AuthenticationFlow?.To<AuthenticationFlow>(),
+                AuthenticationFlow = s.AuthenticationFlow,
                 HasClientSecret = s.ClientSecret != null && s.ClientSecret.Length > 0,
                 ClientSecretExpiresOn = s.ClientSecretExpiresOn,
                 MaxAttachmentSizeMB = s.MaxAttachmentSizeMB,
                 CombineDocuments = s.CombineDocuments,
-                SendCopyToSelf = s.SendCopyToSelf?.To<CopyToSelf>(),
-                ExchangeOnlineProtocol = s.ExchangeOnlineProtocol?.To<ExchangeOnlineProtocol>(),
+                SendCopyToSelf = s.SendCopyToSelf,
+                ExchangeOnlineProtocol = s.ExchangeOnlineProtocol,
                 AuthorityHost = s.AuthorityHost,
                 GraphEndpoint = s.GraphEndpoint,
                 CertificateThumbprint = s.CertificateThumbprint,
                 SkipCertificateCheck = s.SkipCertificateCheck,
                 TimeoutSeconds = s.TimeoutSeconds,
-                Findings = view.Findings.Select(Finding.From).ToArray(),
+                Findings = view.Findings.ToArray(),
             };
 
-            if (view.Scope == Core.Settings.SettingsScope.Effective)
+            if (view.Scope == SettingsScope.Effective)
             {
                 var source = new PSObject();
                 foreach (SettingDefinition definition in SettingDefinitions.All)
                 {
-                    source.Properties.Add(new PSNoteProperty(definition.Name, view.Sources[definition.Name].To<SettingSource>()));
+                    source.Properties.Add(new PSNoteProperty(definition.Name, view.Sources[definition.Name]));
                 }
 
                 result.Source = source;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using G5Mail.Core.Transport;
+using G5Mail.Core.Runs;
 
 namespace G5Mail
 {

@@ -12,13 +12,13 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using System.Xml.Linq;
-using G5Mail.Core;
-using G5Mail.Core.Delivery;
 using G5Mail.Core.Diagnostics;
-using G5Mail.Core.Exchange;
-using G5Mail.Core.Sending;
+using G5Mail.Core.Documents;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
-using G5Mail.Core.Transport;
+using G5Mail.Core.Transports;
+using G5Mail.Core.Transports.Exchange;
 using MimeKit;
 using Xunit;
 
@@ -92,7 +92,7 @@ public sealed class EwsFixture : IAsyncLifetime
 
     public async Task<JsonNode> StatsAsync() => JsonNode.Parse(await Http.GetStringAsync(BaseUrl + "/_test/stats"))!;
 
-    public MailSettings Settings(string? password = null, string? login = null) => new()
+    public SettingValues Settings(string? password = null, string? login = null) => new()
     {
         Method = MailMethod.Exchange,
         Server = EwsUrl,
@@ -283,24 +283,24 @@ public sealed class EwsClientTests : IAsyncLifetime
         return path;
     }
 
-    private static List<MessageOutcome> Send(MailSettings settings, Func<IMessageTransport> transport, IRunLog log, params DocumentRequest[] requests) =>
+    private static List<SendResult> Send(SettingValues settings, Func<IMessageTransport> transport, IRunLog log, params DocumentRequest[] requests) =>
         Send(settings, transport, log, RetryPolicy.Default, requests);
 
-    private static List<MessageOutcome> Send(MailSettings settings, Func<IMessageTransport> transport, IRunLog log, RetryPolicy retry, params DocumentRequest[] requests)
+    private static List<SendResult> Send(SettingValues settings, Func<IMessageTransport> transport, IRunLog log, RetryPolicy retry, params DocumentRequest[] requests)
     {
         using var run = new SendRun(new SendRunOptions(settings) { Subject = "Beställning {DocumentIds}", Retry = retry }, transport, log);
-        var outcomes = new List<MessageOutcome>();
+        var outcomes = new List<SendResult>();
         foreach (DocumentRequest r in requests)
         {
-            MessageOutcome? rejected = run.Add(r);
+            SendResult? rejected = run.Collect(r);
             if (rejected is not null) outcomes.Add(rejected);
         }
 
-        outcomes.AddRange(run.Plan().Select(p => run.Send(p, CancellationToken.None)));
+        outcomes.AddRange(run.Plan().Messages.Select(p => run.SendAsync(p, CancellationToken.None).GetAwaiter().GetResult()));
         return outcomes;
     }
 
-    private static EwsTransport Transport(MailSettings settings, IRunLog log) =>
+    private static EwsTransport Transport(SettingValues settings, IRunLog log) =>
         new(new EwsTransportOptions(EwsEndpoint.Resolve(settings), TransportFactory.CreateCertificatePolicy(settings))
         {
             Credential = settings.Credential,
@@ -321,12 +321,12 @@ public sealed class EwsClientTests : IAsyncLifetime
     {
         string pdf = File("Offert Åhus 1001.pdf", 300_000, 1);
         string xml = File("Offert Åhus 1001.xml", 2_000, 2);
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
+        SendResult outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
             new DocumentRequest { Paths = new[] { pdf, xml }, To = new[] { "Inköp Åhus <inkop@ahustra.example>" } }).Single();
 
-        Assert.True(outcome.Status == DeliveryStatus.Sent, outcome.Error?.Message);
+        Assert.True(outcome.Status == SendStatus.Sent, outcome.Error);
         Assert.True(_f.Sink.Messages.TryDequeue(out SmtpSink.ReceivedMail? mail));
         MimeMessage mime = MimeMessage.Load(new MemoryStream(mail!.Data));
         Assert.Equal(outcome.MessageId!.Trim('<', '>'), mime.MessageId);
@@ -354,13 +354,13 @@ public sealed class EwsClientTests : IAsyncLifetime
     public async Task ErrorServerBusy_is_retried_after_the_BackOffMilliseconds_and_then_succeeds()
     {
         await _f.FaultAsync(new { operation = "CreateItem", responseCode = "ErrorServerBusy", backOffMilliseconds = 1234, count = 2 });
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
+        SendResult outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy.pdf", 10_000, 3) }, To = new[] { "kund@example.se" } }).Single();
 
-        Assert.Equal(DeliveryStatus.Sent, outcome.Status);
+        Assert.Equal(SendStatus.Sent, outcome.Status);
         Assert.Equal(new[] { TimeSpan.FromMilliseconds(1234), TimeSpan.FromMilliseconds(1234) }, waits);
         Assert.Equal(2, log.Lines.Count(l => l.Contains("after ErrorServerBusy (BackOffMilliseconds 1234)", StringComparison.Ordinal)));
         Assert.Equal(3, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
@@ -371,16 +371,16 @@ public sealed class EwsClientTests : IAsyncLifetime
     public async Task Busy_as_a_response_message_is_retried_too_and_a_server_that_stays_busy_fails_after_three_retries()
     {
         await _f.FaultAsync(new { operation = "CreateItem", responseCode = "ErrorServerBusy", httpStatus = 200, backOffMilliseconds = 10, count = -1 });
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
+        SendResult outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy2.pdf", 10_000, 4) }, To = new[] { "kund@example.se" } }).Single();
 
-        Assert.Equal(DeliveryStatus.Failed, outcome.Status);
-        Assert.Equal(ErrorIds.SendFailed, outcome.Error!.ErrorId);
-        Assert.Contains("ErrorServerBusy", outcome.Error!.Message);
-        Assert.Contains("tried 4 times", outcome.Error!.Message);
+        Assert.Equal(SendStatus.Failed, outcome.Status);
+        Assert.Equal(ErrorIds.SendFailed, outcome.Exception!.ErrorId);
+        Assert.Contains("ErrorServerBusy", outcome.Exception!.Message);
+        Assert.Contains("tried 4 times", outcome.Exception!.Message);
         Assert.Equal(3, waits.Count);
         Assert.Equal(4, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
         Assert.Empty(_f.Sink.Messages);
@@ -390,12 +390,12 @@ public sealed class EwsClientTests : IAsyncLifetime
     public async Task A_back_off_longer_than_the_policy_allows_is_waited_only_up_to_its_bound()
     {
         await _f.FaultAsync(new { operation = "CreateItem", responseCode = "ErrorServerBusy", backOffMilliseconds = 900_000, count = 1 });
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var waits = new List<TimeSpan>();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
+        SendResult outcome = Send(settings, () => Transport(settings, log), log, RecordingPolicy(waits),
             new DocumentRequest { Paths = new[] { File("busy3.pdf", 1_000, 5) }, To = new[] { "kund@example.se" } }).Single();
-        Assert.Equal(DeliveryStatus.Sent, outcome.Status);
+        Assert.Equal(SendStatus.Sent, outcome.Status);
         Assert.Equal(new[] { RetryPolicy.DefaultMaxServerDelay }, waits);
         Assert.Contains(log.Lines, l => l.Contains("in 300.0 s (the server asked for 900.0 s)", StringComparison.Ordinal));
     }
@@ -403,38 +403,38 @@ public sealed class EwsClientTests : IAsyncLifetime
     [Fact]
     public void A_wrong_password_is_AuthenticationFailed_and_the_password_is_in_no_message()
     {
-        MailSettings settings = _f.Settings(password: "Wrong-Pässword-1");
+        SettingValues settings = _f.Settings(password: "Wrong-Pässword-1");
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
+        SendResult outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
             new DocumentRequest { Paths = new[] { File("auth.pdf", 1_000, 6) }, To = new[] { "kund@example.se" } }).Single();
-        Assert.Equal(ErrorIds.AuthenticationFailed, outcome.Error!.ErrorId);
-        Assert.Contains(EwsFixture.AnnaLogin, outcome.Error.Message);
-        Assert.DoesNotContain("Wrong-Pässword-1", outcome.Error.ToString());
+        Assert.Equal(ErrorIds.AuthenticationFailed, outcome.Exception!.ErrorId);
+        Assert.Contains(EwsFixture.AnnaLogin, outcome.Exception.Message);
+        Assert.DoesNotContain("Wrong-Pässword-1", outcome.Error!);
         Assert.DoesNotContain(log.Lines, l => l.Contains("Wrong-Pässword-1", StringComparison.Ordinal));
     }
 
     [Fact]
     public void Exchange_errors_map_to_the_contract_ids()
     {
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var log = new Log();
-        List<MessageOutcome> outcomes = Send(settings, () => TransportFactory.Create(settings, log), log,
+        List<SendResult> outcomes = Send(settings, () => TransportFactory.Create(settings, log), log,
             new DocumentRequest { Paths = new[] { File("r1.pdf", 1_000, 7) }, To = new[] { EwsFixture.Unresolvable } });
-        Assert.Equal(ErrorIds.InvalidAddress, outcomes.Single().Error!.ErrorId);
-        Assert.Contains("ErrorInvalidRecipients", outcomes[0].Error!.Message);
+        Assert.Equal(ErrorIds.InvalidAddress, outcomes.Single().Exception!.ErrorId);
+        Assert.Contains("ErrorInvalidRecipients", outcomes[0].Exception!.Message);
 
-        MailSettings other = _f.Settings();
+        SettingValues other = _f.Settings();
         other.From = EwsFixture.Shared;
         outcomes = Send(other, () => TransportFactory.Create(other, log), log,
             new DocumentRequest { Paths = new[] { File("r2.pdf", 1_000, 8) }, To = new[] { "kund@example.se" } });
-        Assert.Equal(ErrorIds.PermissionDenied, outcomes.Single().Error!.ErrorId);
-        Assert.Contains("ErrorSendAsDenied", outcomes[0].Error!.Message);
+        Assert.Equal(ErrorIds.PermissionDenied, outcomes.Single().Exception!.ErrorId);
+        Assert.Contains("ErrorSendAsDenied", outcomes[0].Exception!.Message);
 
-        MailSettings locked = _f.Settings(password: "Locked-1!", login: @"G5TEST\locked");
+        SettingValues locked = _f.Settings(password: "Locked-1!", login: @"G5TEST\locked");
         locked.From = "locked@olbryggeriet.example";
         outcomes = Send(locked, () => TransportFactory.Create(locked, log), log,
             new DocumentRequest { Paths = new[] { File("r3.pdf", 1_000, 9) }, To = new[] { "kund@example.se" } });
-        Assert.Equal(ErrorIds.PermissionDenied, outcomes.Single().Error!.ErrorId);
+        Assert.Equal(ErrorIds.PermissionDenied, outcomes.Single().Exception!.ErrorId);
         Assert.Empty(_f.Sink.Messages);
     }
 
@@ -446,12 +446,12 @@ public sealed class EwsClientTests : IAsyncLifetime
             r.EnsureSuccessStatusCode();
         }
 
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var log = new Log();
-        MessageOutcome outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
+        SendResult outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
             new DocumentRequest { Paths = new[] { File("big.pdf", 300_000, 10) }, To = new[] { "kund@example.se" } }).Single();
-        Assert.Equal(ErrorIds.MessageTooLarge, outcome.Error!.ErrorId);
-        Assert.Contains("413", outcome.Error.Message);
+        Assert.Equal(ErrorIds.MessageTooLarge, outcome.Exception!.ErrorId);
+        Assert.Contains("413", outcome.Exception.Message);
 
         using (HttpResponseMessage r = await _f.Http.PostAsync(_f.BaseUrl + "/_test/ews/limits", new StringContent("{\"maxRequestBytes\":10000000,\"maxMessageBytes\":100000}", Encoding.UTF8, "application/json")))
         {
@@ -460,21 +460,21 @@ public sealed class EwsClientTests : IAsyncLifetime
 
         outcome = Send(settings, () => TransportFactory.Create(settings, log), log,
             new DocumentRequest { Paths = new[] { File("big2.pdf", 300_000, 11) }, To = new[] { "kund@example.se" } }).Single();
-        Assert.Equal(ErrorIds.MessageTooLarge, outcome.Error!.ErrorId);
-        Assert.Contains("ErrorMessageSizeExceeded", outcome.Error.Message);
+        Assert.Equal(ErrorIds.MessageTooLarge, outcome.Exception!.ErrorId);
+        Assert.Contains("ErrorMessageSizeExceeded", outcome.Exception.Message);
         Assert.Empty(_f.Sink.Messages);
     }
 
     [Fact]
     public async Task One_transport_serves_many_messages_over_kept_alive_connections()
     {
-        MailSettings settings = _f.Settings();
+        SettingValues settings = _f.Settings();
         var log = new Log();
         DocumentRequest[] requests = Enumerable.Range(1, 5)
             .Select(i => new DocumentRequest { Paths = new[] { File($"many{i}.pdf", 5_000, 20 + i) }, To = new[] { "kund@example.se" }, InputIndex = i })
             .ToArray();
-        List<MessageOutcome> outcomes = Send(settings, () => TransportFactory.Create(settings, log), log, requests);
-        Assert.All(outcomes, o => Assert.Equal(DeliveryStatus.Sent, o.Status));
+        List<SendResult> outcomes = Send(settings, () => TransportFactory.Create(settings, log), log, requests);
+        Assert.All(outcomes, o => Assert.Equal(SendStatus.Sent, o.Status));
         Assert.Equal(5, _f.Sink.Messages.Count);
         JsonNode stats = await _f.StatsAsync();
         Assert.Equal(5, (int?)stats["byRoute"]!["ews.CreateItem"]);
@@ -486,8 +486,8 @@ public sealed class EwsClientTests : IAsyncLifetime
     [Fact]
     public async Task The_probe_reports_reachability_TLS_sign_in_version_and_size()
     {
-        MailSettings settings = _f.Settings();
-        ServerProbeResult result = await new EwsServerProbe().ProbeAsync(new ServerProbeRequest(settings, TimeSpan.FromSeconds(10), false), CancellationToken.None);
+        SettingValues settings = _f.Settings();
+        ServerTestResult result = await new EwsServerProbe().ProbeAsync(new ServerProbeRequest(settings, TimeSpan.FromSeconds(10), false), CancellationToken.None);
         Assert.True(result.Success, string.Join(Environment.NewLine, result.Findings));
         Assert.True(result.Reachable);
         Assert.True(result.Authenticated);
@@ -507,13 +507,13 @@ public sealed class EwsClientTests : IAsyncLifetime
     [Fact]
     public async Task The_probe_reports_a_rejected_password_and_an_untrusted_certificate()
     {
-        MailSettings wrong = _f.Settings(password: "nope");
-        ServerProbeResult result = await new EwsServerProbe().ProbeAsync(new ServerProbeRequest(wrong, TimeSpan.FromSeconds(10), false), CancellationToken.None);
+        SettingValues wrong = _f.Settings(password: "nope");
+        ServerTestResult result = await new EwsServerProbe().ProbeAsync(new ServerProbeRequest(wrong, TimeSpan.FromSeconds(10), false), CancellationToken.None);
         Assert.False(result.Authenticated);
         Assert.Contains(result.Findings, f => f.Code == ServerFindingCodes.AuthenticationRejected && f.Severity == FindingSeverity.Error);
         Assert.DoesNotContain(result.Findings, f => f.Message.Contains("nope", StringComparison.Ordinal));
 
-        MailSettings untrusted = _f.Settings();
+        SettingValues untrusted = _f.Settings();
         untrusted.CertificateThumbprint = null; // the test CA is in no store
         result = await new EwsServerProbe().ProbeAsync(new ServerProbeRequest(untrusted, TimeSpan.FromSeconds(10), false), CancellationToken.None);
         Assert.False(result.Success);

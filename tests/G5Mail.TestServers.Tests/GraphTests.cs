@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
+using G5Mail.Core.Transports;
 using MimeKit;
 using Xunit;
 

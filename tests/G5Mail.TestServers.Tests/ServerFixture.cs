@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Identity.Client;
+using G5Mail.Core.Transports.ExchangeOnline;
 using Xunit;
 
 namespace G5Mail.TestServers.Tests;

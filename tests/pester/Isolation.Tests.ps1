@@ -1,5 +1,5 @@
 #Requires -Version 7.4
-# Dependency isolation (issue 10): G5Mail works next to modules that bring their own, older Microsoft.Identity.Client
+# Dependency isolation: G5Mail works next to modules that bring their own, older Microsoft.Identity.Client
 # and MimeKit into the session (Az.Accounts, Microsoft.Graph.Authentication, ExchangeOnlineManagement), whichever is
 # loaded first, and does not break them. Each scenario runs in a fresh pwsh (Isolation.Scenario.ps1) and sends for
 # real: SMTP into smtp4dev, Exchange Online through the Graph stand-in (which relays into the same smtp4dev), with the
@@ -12,7 +12,8 @@ BeforeAll {
     Import-Module $env:G5MAIL_MODULE_PATH -Force
 
     $script:Artifacts = Join-Path $env:G5MAIL_REPO_ROOT 'artifacts/G5Mail'
-    $script:ModuleDll = Join-Path $script:Artifacts 'G5Mail.dll'
+    $script:ModuleDll = Join-Path $script:Artifacts 'lib/G5Mail.dll'
+    $script:EngineDll = Join-Path $script:Artifacts 'lib/G5Mail.Core.dll'
     $packages = if ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages' }
     # The older versions, restored by build/Tools.proj (PackageDownload).
     $script:Older = @{
@@ -69,17 +70,17 @@ BeforeAll {
         }
     }
 
-    # G5Mail's engine and dependencies are in one private context; of the module's files only G5Mail.dll is in the
-    # default context, and the older MSAL/MimeKit there are still the 4.61.3/4.18.0 ones.
+    # G5Mail's cmdlets, engine and dependencies are in one private context; of the module's files only the loader is in
+    # the default context, and the older MSAL/MimeKit there are still the 4.61.3/4.18.0 ones.
     function script:Assert-Isolated($Result, [switch] $OlderLoaded) {
         $assemblies = @($Result.Assemblies)
         $fromModule = @($assemblies | Where-Object FromModule)
-        @($fromModule | Where-Object InDefault | ForEach-Object Name) | Should -Be @('G5Mail') -Because 'only G5Mail.dll may be in the default load context'
-        foreach ($name in 'G5Mail.Core', 'MailKit', 'MimeKit', 'Microsoft.Identity.Client', 'Microsoft.IdentityModel.Abstractions') {
+        @($fromModule | Where-Object InDefault | ForEach-Object Name) | Should -Be @('G5Mail.Loader') -Because 'only G5Mail.Loader.dll may be in the default load context'
+        foreach ($name in 'G5Mail', 'G5Mail.Core', 'MailKit', 'MimeKit', 'Microsoft.Identity.Client', 'Microsoft.IdentityModel.Abstractions') {
             $mine = @($fromModule | Where-Object Name -eq $name)
             $mine.Count | Should -Be 1 -Because "G5Mail loads its $name once"
             $mine[0].InDefault | Should -BeFalse -Because "G5Mail's $name must be in its private load context"
-            $mine[0].Context | Should -BeLike 'G5Mail.Loading.IsolatedLoadContext *'
+            $mine[0].Context | Should -BeLike 'G5Mail.Loader.ModuleLoadContext *'
             $mine[0].Location | Should -Be (Join-Path $script:Artifacts "lib/$name.dll")
         }
         @($fromModule | Where-Object { -not $_.InDefault } | ForEach-Object Context | Sort-Object -Unique).Count | Should -Be 1 -Because 'one private context per process'
@@ -165,15 +166,15 @@ Describe 'What the cmdlets show the session' {
             [IO.Path]::GetFullPath([Runtime.InteropServices.RuntimeEnvironment]::GetRuntimeDirectory()).TrimEnd([IO.Path]::DirectorySeparatorChar)
             [IO.Path]::GetFullPath($PSHOME).TrimEnd([IO.Path]::DirectorySeparatorChar)
         )
-        # G5Mail.dll, .NET's own assemblies and PowerShell's.
+        # G5Mail's own assemblies (cmdlets and engine), .NET's and PowerShell's: never MailKit's, MimeKit's or MSAL's.
         function script:Test-PublicAssembly([Reflection.Assembly] $Assembly) {
-            if ($Assembly.Location -eq $script:ModuleDll) { return $true }
+            if ($Assembly.Location -in $script:ModuleDll, $script:EngineDll) { return $true }
             $folder = [IO.Path]::GetDirectoryName($Assembly.Location)
             return $script:Bcl -contains $folder
         }
     }
 
-    It 'uses only types of G5Mail.dll, .NET and PowerShell in parameters and output, all the way down' {
+    It 'uses only G5Mail''s own, .NET''s and PowerShell''s types in parameters and output, each G5Mail type once and reachable by its name' {
         $commands = @(Get-Command -Module G5Mail -CommandType Cmdlet)
         $commands.Count | Should -Be 5
         $seen = [Collections.Generic.HashSet[type]]::new()
@@ -191,19 +192,25 @@ Describe 'What the cmdlets show the session' {
             if ($type.IsGenericType) { foreach ($argument in $type.GetGenericArguments()) { $queue.Enqueue(@($argument, $where)) } }
             if (-not $seen.Add($type)) { continue }
             if (-not (Test-PublicAssembly $type.Assembly)) { $offenders.Add("$where : $($type.FullName) from $($type.Assembly.Location)"); continue }
-            # Properties of our own types, recursively; .NET's and PowerShell's types are the platform's business.
-            if ($type.Assembly.Location -eq $script:ModuleDll) {
+            # Properties of G5Mail's types, recursively; .NET's and PowerShell's types are the platform's business.
+            if ($type.Assembly.Location -in $script:ModuleDll, $script:EngineDll) {
                 foreach ($property in $type.GetProperties([Reflection.BindingFlags] 'Public, Instance, Static')) {
                     $queue.Enqueue(@($property.PropertyType, "$where .$($property.Name) ($($type.Name))"))
                 }
             }
         }
         $offenders | Should -BeNullOrEmpty
-        # The walk really reached the types that used to come from the engine.
+        $loaded = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { -not $_.IsDynamic })
         foreach ($name in 'G5Mail.MailMethod', 'G5Mail.SettingsScope', 'G5Mail.AuthenticationFlow', 'G5Mail.CopyToSelf',
             'G5Mail.ExchangeOnlineProtocol', 'G5Mail.FindingSeverity', 'G5Mail.Finding', 'G5Mail.SendResult', 'G5Mail.SecretExpiry',
             'G5Mail.ServerTestResult', 'G5Mail.MailSettings') {
-            @($seen | Where-Object FullName -eq $name).Count | Should -Be 1 -Because "$name is a parameter or output type"
+            $type = @($seen | Where-Object FullName -eq $name)
+            $type.Count | Should -Be 1 -Because "$name is a parameter or output type"
+            # One type of that name in the whole process (nothing mirrored), and the type literal names that very type.
+            @($loaded | ForEach-Object { $_.GetType($name, $false) } | Where-Object { $_ }).Count | Should -Be 1 -Because "$name exists once"
+            [object]::ReferenceEquals(($name -as [type]), $type[0]) | Should -BeTrue -Because "[$name] must resolve to the cmdlets' own type"
+            [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($type[0].Assembly) |
+                Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default) -Because "$name lives in G5Mail's private context"
         }
     }
 
@@ -220,7 +227,7 @@ Describe 'What the cmdlets show the session' {
         finally { Remove-Item $env:G5MAIL_CONFIG_DIR -Recurse -Force -ErrorAction SilentlyContinue }
     }
 
-    It 'puts no engine or dependency exception into an error record' {
+    It 'puts a G5Mail.G5MailErrorException with the stable id into every error record, never a dependency''s exception' {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
         try {
             $port = Get-FreeTcpPort  # nobody listens there: MailKit's connect fails inside the engine
@@ -233,9 +240,9 @@ Describe 'What the cmdlets show the session' {
             $errs[0].Exception | Should -BeOfType ([G5Mail.G5MailErrorException])
             $errs[0].Exception.ErrorId | Should -Be 'ConnectionFailed'
             $errs[0].Exception.Message | Should -Be $result.Error
-            $errs[0].Exception.OriginalType | Should -Be 'G5Mail.Core.G5MailException'
-            for ($e = $errs[0].Exception; $e; $e = $e.InnerException) {
-                Test-PublicAssembly $e.GetType().Assembly | Should -BeTrue -Because "$($e.GetType().FullName) must not come from G5Mail's private context"
+            $result.ErrorId | Should -Be 'ConnectionFailed'
+            for ($e = $errs[0].Exception.InnerException; $e; $e = $e.InnerException) {
+                Test-PublicAssembly $e.GetType().Assembly | Should -BeTrue -Because "$($e.GetType().FullName) must be G5Mail's or .NET's"
             }
 
             # A bad call: the terminating error of a setting keeps its id, category and target.
@@ -246,28 +253,5 @@ Describe 'What the cmdlets show the session' {
             $err.TargetObject | Should -Be $err.Exception.Target
         }
         finally { Remove-Item $env:G5MAIL_CONFIG_DIR -Recurse -Force -ErrorAction SilentlyContinue }
-    }
-
-    It 'stands in for a MailKit exception anywhere in the chain, and leaves BCL-only chains as they are' {
-        # The mapping the cmdlets apply to every error record (and to anything the engine failed to wrap), called
-        # directly: such exceptions do not occur on purpose. MailKit is G5Mail's own copy from the private context.
-        $from = [G5Mail.G5MailErrorException].GetMethod('From', [Reflection.BindingFlags] 'NonPublic, Static')
-        $mailKit = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { -not $_.IsDynamic -and $_.Location -eq (Join-Path $script:Artifacts 'lib/MailKit.dll') }
-        $mailKit | Should -Not -BeNullOrEmpty -Because 'the sends above loaded G5Mail''s MailKit'
-        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($mailKit) | Should -Not -Be ([System.Runtime.Loader.AssemblyLoadContext]::Default)
-        $inner = $mailKit.GetType('MailKit.ServiceNotConnectedException', $true)::new('The SmtpClient is not connected.')
-        $outer = [InvalidOperationException]::new('Sending failed.', $inner)
-
-        $mapped = $from.Invoke($null, @($outer))
-        $mapped | Should -BeOfType ([G5Mail.G5MailErrorException])
-        $mapped.Message | Should -Be 'Sending failed.'
-        $mapped.OriginalType | Should -Be 'System.InvalidOperationException'
-        $mapped.ErrorId | Should -BeNullOrEmpty
-        $mapped.InnerException | Should -BeOfType ([G5Mail.G5MailErrorException])
-        $mapped.InnerException.Message | Should -Be 'The SmtpClient is not connected.'
-        $mapped.InnerException.OriginalType | Should -Be 'MailKit.ServiceNotConnectedException'
-
-        $bcl = [IO.IOException]::new('Broken pipe', [Net.Sockets.SocketException]::new(32))
-        [object]::ReferenceEquals($from.Invoke($null, @($bcl)), $bcl) | Should -BeTrue
     }
 }

@@ -1,4 +1,4 @@
-# Send-G5Document -JournalPath against a real smtp4dev on loopback (issue 8, items 3 and 5): reruns skip what was
+# Send-G5Document -JournalPath against a real smtp4dev on loopback: reruns skip what was
 # sent, failed documents go again, a second run on the same journal is refused, and a run killed mid-batch (kill -9)
 # followed by a rerun leaves every document in the inbox exactly once, except those reported Uncertain (at most once).
 BeforeAll {

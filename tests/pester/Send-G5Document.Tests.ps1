@@ -101,6 +101,21 @@ Describe 'Send-G5Document over plain SMTP' {
         @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
     }
 
+    It '$WhatIfPreference = $true is -WhatIf: Status WhatIf, not Skipped/Declined, and nothing sent' {
+        $journal = Join-Path $TestDrive 'whatif-preference.jsonl'
+        $results = & {
+            $WhatIfPreference = $true
+            Send-G5Document -Path $script:Pdf.FullName -To 'inkop@ahustra.example' -JournalPath $journal -InformationVariable info
+            $script:WhatIfSummary = $info[-1].MessageData
+        }
+        $results.Status | Should -Be 'WhatIf'
+        $results.Reason | Should -BeNullOrEmpty
+        Test-Path $journal | Should -BeFalse -Because 'a -WhatIf run only reads the journal'
+        $script:WhatIfSummary.WhatIf | Should -Be 1
+        Start-Sleep -Milliseconds 300
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
+    }
+
     It 'is stopped with ErrorAction Stop on the first failure' {
         { Send-G5Document -Path (Join-Path $script:Docs 'nope.pdf') -To 'a@example.se' -ErrorAction Stop } | Should -Throw -ErrorId 'FileNotFound*'
     }

@@ -1,4 +1,4 @@
-# Two processes running Set-G5MailSetting at once (issue 8, item 4): both succeed or one waits, no update is lost,
+# Two processes running Set-G5MailSetting at once: both succeed or one waits, no update is lost,
 # and a reader never sees a file that does not parse.
 BeforeAll {
     Import-Module $env:G5MAIL_MODULE_PATH -Force

@@ -44,7 +44,7 @@ namespace G5Mail.Core.Diagnostics
         /// </summary>
         /// <param name="how">How TLS was set up, e.g. "via STARTTLS", "on connect", "for https".</param>
         /// <param name="names">The names the certificate holds (<see cref="NamesOf"/>); null: its subject.</param>
-        public static void Report(ServerProbeResult result, CertificatePolicy policy, string host, bool accepted, SslProtocols? protocol,
+        public static void Report(ServerTestResult result, CertificatePolicy policy, string host, bool accepted, SslProtocols? protocol,
             string how, string? names)
         {
             ObservedCertificate? certificate = policy.LastSeen;

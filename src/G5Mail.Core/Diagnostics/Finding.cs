@@ -1,4 +1,4 @@
-namespace G5Mail.Core.Diagnostics
+namespace G5Mail
 {
     public enum FindingSeverity
     {
@@ -18,9 +18,15 @@ namespace G5Mail.Core.Diagnostics
             Message = message;
         }
 
+        /// <summary>Error, Warning or Information.</summary>
         public FindingSeverity Severity { get; }
+
+        /// <summary>A stable code scripts can test, e.g. CertificateExpired.</summary>
         public string Code { get; }
+
+        /// <summary>The setting to change, when one is concerned.</summary>
         public string? Setting { get; }
+
         public string Message { get; }
 
         public override string ToString() => $"{Severity} {Code}: {Message}";

@@ -3,9 +3,11 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using G5Mail.Core.Exchange;
 using G5Mail.Core.Settings;
-using G5Mail.Core.Smtp;
+using G5Mail.Core.Transports.Exchange;
+using G5Mail.Core.Transports.ExchangeOnline;
+using G5Mail.Core.Transports.Outlook;
+using G5Mail.Core.Transports.Smtp;
 
 namespace G5Mail.Core.Diagnostics
 {
@@ -24,21 +26,21 @@ namespace G5Mail.Core.Diagnostics
         /// <summary>Every method this build can test.</summary>
         public static ServerTest CreateDefault() => new ServerTest(new IServerProbe[]
         {
-            new SmtpServerProbe(), new EwsServerProbe(), new Outlook.OutlookServerProbe(), new ExchangeOnline.ExchangeOnlineServerProbe(),
+            new SmtpServerProbe(), new EwsServerProbe(), new OutlookServerProbe(), new ExchangeOnlineServerProbe(),
         });
 
         public IEnumerable<MailMethod> Methods => _probes.Keys;
 
         /// <param name="settings">Effective settings with one-call overrides applied.</param>
         /// <param name="settingsFindings">What the settings validation (the same as Send-G5Document's) found.</param>
-        public async Task<ServerProbeResult> RunAsync(MailSettings settings, IEnumerable<Finding> settingsFindings,
+        public async Task<ServerTestResult> RunAsync(SettingValues settings, IEnumerable<Finding> settingsFindings,
             TimeSpan timeout, bool skipAuthentication, CancellationToken cancellationToken)
         {
             var known = (settingsFindings ?? Enumerable.Empty<Finding>()).ToList();
-            ServerProbeResult result;
+            ServerTestResult result;
             if (settings.Method == null)
             {
-                result = new ServerProbeResult(null);
+                result = new ServerTestResult(null);
                 // The settings validation may already have said so; say it once.
                 if (!known.Any(f => f.Severity == FindingSeverity.Error && f.Setting == "Method"))
                 {
@@ -56,7 +58,7 @@ namespace G5Mail.Core.Diagnostics
             }
             else
             {
-                result = new ServerProbeResult(settings.Method);
+                result = new ServerTestResult(settings.Method);
                 string supported = string.Join(", ", _probes.Keys.OrderBy(k => k.ToString()));
                 result.Error(ServerFindingCodes.MethodNotSupported, "Method",
                     $"This version of Test-G5MailServer cannot test the {settings.Method} method yet (it tests: {supported}).");

@@ -32,7 +32,7 @@ namespace G5Mail.Core.Diagnostics
     public static class TcpReachability
     {
         /// <summary>Returns the connection, or null after adding the finding that says why there is none.</summary>
-        public static async Task<TcpConnection?> ConnectAsync(string host, int port, TimeSpan timeout, ServerProbeResult result,
+        public static async Task<TcpConnection?> ConnectAsync(string host, int port, TimeSpan timeout, ServerTestResult result,
             CancellationToken cancellationToken)
         {
             IPAddress[]? addresses = await ResolveAsync(host, timeout, result, cancellationToken).ConfigureAwait(false);
@@ -103,7 +103,7 @@ namespace G5Mail.Core.Diagnostics
             return null;
         }
 
-        private static async Task<IPAddress[]?> ResolveAsync(string host, TimeSpan timeout, ServerProbeResult result,
+        private static async Task<IPAddress[]?> ResolveAsync(string host, TimeSpan timeout, ServerTestResult result,
             CancellationToken cancellationToken)
         {
             if (IPAddress.TryParse(host.Trim('[', ']'), out IPAddress? literal))

@@ -1,4 +1,6 @@
-namespace G5Mail.Core.Settings
+// The public enums of the module: parameter types and output properties, one copy each (the cmdlets and the engine
+// load in the same private context, see README "Design").
+namespace G5Mail
 {
     /// <summary>How mail leaves (the Monitor G5 system setting).</summary>
     public enum MailMethod
@@ -9,6 +11,7 @@ namespace G5Mail.Core.Settings
         ExchangeOnline,
     }
 
+    /// <summary>How Exchange Online signs in.</summary>
     public enum AuthenticationFlow
     {
         ClientSecret,
@@ -23,6 +26,7 @@ namespace G5Mail.Core.Settings
         Bcc,
     }
 
+    /// <summary>Exchange Online transport.</summary>
     public enum ExchangeOnlineProtocol
     {
         Graph,

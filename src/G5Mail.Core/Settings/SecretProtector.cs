@@ -4,6 +4,8 @@ using System.Runtime.InteropServices;
 using System.Security;
 using System.Security.Cryptography;
 using System.Text;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 
 namespace G5Mail.Core.Settings
 {
@@ -96,11 +98,11 @@ namespace G5Mail.Core.Settings
         /// <summary>Returns the plain bytes or throws via <see cref="Unreadable"/>.</summary>
         protected abstract byte[] UnprotectBytes(string settingName, byte[] data, byte[] context);
 
-        protected G5MailException Unreadable(string settingName, string reason, Exception? inner = null)
+        protected G5MailErrorException Unreadable(string settingName, string reason, Exception? inner = null)
         {
             string scopeArg = Scope == SettingsScope.System ? "-Scope System " : "-Scope User ";
             string example = settingName == "Credential" ? "-Credential (Get-Credential)" : "-" + settingName + " (Read-Host -AsSecureString)";
-            return new G5MailException(ErrorIds.SecretUnreadable, ErrorKind.SecurityError,
+            return new G5MailErrorException(ErrorIds.SecretUnreadable, ErrorKind.SecurityError,
                 $"The {settingName} in '{SettingsFile}' cannot be decrypted: {reason}. The other settings still apply; "
                 + $"set it again with Set-G5MailSetting {scopeArg}{example}.",
                 settingName, inner);
@@ -298,7 +300,7 @@ namespace G5Mail.Core.Settings
             if (key.Length != KeyLength)
             {
                 Array.Clear(key, 0, key.Length);
-                throw new G5MailException(ErrorIds.SecretUnreadable, ErrorKind.InvalidData,
+                throw new G5MailErrorException(ErrorIds.SecretUnreadable, ErrorKind.InvalidData,
                     $"The key file '{KeyFile}' is damaged (it must hold {KeyLength} bytes). Delete it and set every secret of this scope again.",
                     KeyFile);
             }

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Security;
+using G5Mail.Core.Errors;
 
 namespace G5Mail.Core.Settings
 {
@@ -23,15 +24,15 @@ namespace G5Mail.Core.Settings
 
     /// <summary>
     /// One row of the settings table of INTERFACE.md: its name, kind, default and how to read and write it on
-    /// <see cref="MailSettings"/>. One table keeps validation, storage, merge and output in step.
+    /// <see cref="SettingValues"/>. One table keeps validation, storage, merge and output in step.
     /// </summary>
     public sealed class SettingDefinition
     {
-        private readonly Func<MailSettings, object?> _get;
-        private readonly Action<MailSettings, object?> _set;
+        private readonly Func<SettingValues, object?> _get;
+        private readonly Action<SettingValues, object?> _set;
 
         private SettingDefinition(string name, SettingKind kind, Type? enumType, object? defaultValue,
-            Func<MailSettings, object?> get, Action<MailSettings, object?> set)
+            Func<SettingValues, object?> get, Action<SettingValues, object?> set)
         {
             Name = name;
             Kind = kind;
@@ -50,11 +51,11 @@ namespace G5Mail.Core.Settings
         /// <summary>True for values that are stored encrypted and never shown.</summary>
         public bool IsSecret => Kind == SettingKind.Secret || Kind == SettingKind.Credential;
 
-        public object? GetValue(MailSettings settings) => _get(settings);
-        public void SetValue(MailSettings settings, object? value) => _set(settings, value);
+        public object? GetValue(SettingValues settings) => _get(settings);
+        public void SetValue(SettingValues settings, object? value) => _set(settings, value);
 
         internal static SettingDefinition Of<T>(string name, SettingKind kind, object? defaultValue,
-            Func<MailSettings, T> get, Action<MailSettings, T> set)
+            Func<SettingValues, T> get, Action<SettingValues, T> set)
         {
             Type? enumType = kind == SettingKind.Enum ? Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T) : null;
             return new SettingDefinition(name, kind, enumType, defaultValue, s => get(s), (s, v) => set(s, (T)v!));
@@ -108,7 +109,7 @@ namespace G5Mail.Core.Settings
                 return definition;
             }
 
-            throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+            throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
                 $"'{name}' is not a G5Mail setting. Valid names: {string.Join(", ", All.Select(d => d.Name))}.", name);
         }
     }

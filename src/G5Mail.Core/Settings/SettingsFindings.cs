@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
 
 namespace G5Mail.Core.Settings
 {
@@ -39,10 +39,10 @@ namespace G5Mail.Core.Settings
         /// <summary>A client secret expiring within this many days gives a warning.</summary>
         public const int SecretExpiryWarningDays = 30;
 
-        public static IReadOnlyList<Finding> Evaluate(MailSettings effective, IReadOnlyDictionary<string, SettingSource> sources) =>
+        public static IReadOnlyList<Finding> Evaluate(SettingValues effective, IReadOnlyDictionary<string, SettingSource> sources) =>
             Evaluate(effective, sources, RuntimeInformation.IsOSPlatform(OSPlatform.Windows), DateTime.UtcNow);
 
-        internal static IReadOnlyList<Finding> Evaluate(MailSettings s, IReadOnlyDictionary<string, SettingSource> sources,
+        internal static IReadOnlyList<Finding> Evaluate(SettingValues s, IReadOnlyDictionary<string, SettingSource> sources,
             bool isWindows, DateTime utcNow)
         {
             var findings = new List<Finding>();
@@ -235,7 +235,7 @@ namespace G5Mail.Core.Settings
                 message += " Also: " + string.Join(" ", related.Select(p => p.Message));
             }
 
-            throw new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation, message, errors[0].Setting);
+            throw new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation, message, errors[0].Setting);
         }
 
         private static SettingSource Source(IReadOnlyDictionary<string, SettingSource> sources, string name) =>

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 
 namespace G5Mail.Core.Settings
 {
@@ -82,7 +84,7 @@ namespace G5Mail.Core.Settings
                 {
                     if (waited.Elapsed >= timeout)
                     {
-                        throw new G5MailException(SettingsErrorIds.SettingsLocked, ErrorKind.ResourceUnavailable,
+                        throw new G5MailErrorException(ErrorIds.SettingsLocked, ErrorKind.ResourceUnavailable,
                             $"The settings file '{settingsFile}' is being changed by another process, which has held its lock file '{lockFile}' "
                             + $"for more than {timeout.TotalSeconds:0.#} s. Try again when that process (another Set-G5MailSetting, or a script "
                             + "running one) has finished. The lock ends with that process, so the lock file itself need not be deleted.",

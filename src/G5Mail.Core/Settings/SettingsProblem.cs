@@ -1,4 +1,7 @@
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
+
+
+
 
 namespace G5Mail.Core.Settings
 {
@@ -26,7 +29,7 @@ namespace G5Mail.Core.Settings
         public string Path { get; }
         public string Message { get; }
 
-        public G5MailException ToException() => new G5MailException(ErrorId, Kind, Message, (object?)Setting ?? Path);
+        public G5MailErrorException ToException() => new G5MailErrorException(ErrorId, Kind, Message, (object?)Setting ?? Path);
 
         public override string ToString() => $"{Severity} {ErrorId}: {Message}";
     }

@@ -3,14 +3,14 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Threading;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
 
 namespace G5Mail.Core.Settings
 {
     /// <summary>A scope's or the effective settings, with where each value came from, the findings and any load problems.</summary>
     public sealed class SettingsView
     {
-        internal SettingsView(SettingsScope scope, string path, SettingsPaths paths, MailSettings settings,
+        internal SettingsView(SettingsScope scope, string path, SettingsPaths paths, SettingValues settings,
             IReadOnlyDictionary<string, SettingSource> sources, IReadOnlyList<Finding> findings, IReadOnlyList<SettingsProblem> problems)
         {
             Scope = scope;
@@ -31,7 +31,7 @@ namespace G5Mail.Core.Settings
         public string UserPath { get; }
 
         /// <summary>For System/User the values set in that scope; for Effective every value, defaults filled in.</summary>
-        public MailSettings Settings { get; }
+        public SettingValues Settings { get; }
 
         /// <summary>Setting name → where its value comes from. Effective: every setting; a scope: the settings it sets.</summary>
         public IReadOnlyDictionary<string, SettingSource> Sources { get; }
@@ -147,7 +147,7 @@ namespace G5Mail.Core.Settings
         {
             if (scope == SettingsScope.Effective)
             {
-                throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+                throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
                     "Settings are written to the System or the User scope; Effective is what they add up to. Use -Scope System or -Scope User.",
                     scope);
             }
@@ -165,7 +165,7 @@ namespace G5Mail.Core.Settings
                 SettingDefinition definition = SettingDefinitions.Find(name);
                 if (validated.ContainsKey(definition))
                 {
-                    throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+                    throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
                         $"{definition.Name} is both given a value and named in -Clear; do one or the other.", definition.Name);
                 }
 
@@ -178,7 +178,7 @@ namespace G5Mail.Core.Settings
             // Loading both scopes refuses a corrupt file before anything is written and gives the findings after the change.
             ScopeSettings system = Store.Load(SettingsScope.System);
             ScopeSettings user = Store.Load(SettingsScope.User);
-            MailSettings changed = Copy(scope == SettingsScope.System ? system.Settings : user.Settings);
+            SettingValues changed = Copy(scope == SettingsScope.System ? system.Settings : user.Settings);
             foreach (var pair in validated)
             {
                 pair.Key.SetValue(changed, pair.Value);
@@ -209,9 +209,9 @@ namespace G5Mail.Core.Settings
         }
 
         /// <summary>System overlaid with User, then defaults; with the source of every setting.</summary>
-        public static (MailSettings Effective, IReadOnlyDictionary<string, SettingSource> Sources) Merge(MailSettings system, MailSettings user)
+        public static (SettingValues Effective, IReadOnlyDictionary<string, SettingSource> Sources) Merge(SettingValues system, SettingValues user)
         {
-            var effective = new MailSettings();
+            var effective = new SettingValues();
             var sources = new Dictionary<string, SettingSource>(StringComparer.OrdinalIgnoreCase);
             foreach (SettingDefinition definition in SettingDefinitions.All)
             {
@@ -245,12 +245,12 @@ namespace G5Mail.Core.Settings
             return new SettingsView(loaded.Scope, loaded.Path, Store.Paths, loaded.Settings, sources, effectiveFindings, loaded.Problems);
         }
 
-        private IReadOnlyList<Finding> Evaluate(MailSettings effective, IReadOnlyDictionary<string, SettingSource> sources) =>
+        private IReadOnlyList<Finding> Evaluate(SettingValues effective, IReadOnlyDictionary<string, SettingSource> sources) =>
             SettingsFindings.Evaluate(effective, sources, IsWindows, UtcNow());
 
-        private static MailSettings Copy(MailSettings source)
+        private static SettingValues Copy(SettingValues source)
         {
-            var copy = new MailSettings();
+            var copy = new SettingValues();
             foreach (SettingDefinition definition in SettingDefinitions.All)
             {
                 definition.SetValue(copy, definition.GetValue(source));

@@ -10,14 +10,15 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 
 namespace G5Mail.Core.Settings
 {
     /// <summary>One scope's settings as loaded from its file.</summary>
     public sealed class ScopeSettings
     {
-        internal ScopeSettings(SettingsScope scope, string path, bool exists, MailSettings settings, IReadOnlyList<SettingsProblem> problems)
+        internal ScopeSettings(SettingsScope scope, string path, bool exists, SettingValues settings, IReadOnlyList<SettingsProblem> problems)
         {
             Scope = scope;
             Path = path;
@@ -30,7 +31,7 @@ namespace G5Mail.Core.Settings
         public string Path { get; }
         public bool Exists { get; }
         /// <summary>The values set in this scope; null where the scope sets nothing.</summary>
-        public MailSettings Settings { get; }
+        public SettingValues Settings { get; }
         public IReadOnlyList<SettingsProblem> Problems { get; }
     }
 
@@ -77,7 +78,7 @@ namespace G5Mail.Core.Settings
         public ScopeSettings Load(SettingsScope scope)
         {
             string path = PathOf(scope);
-            var settings = new MailSettings();
+            var settings = new SettingValues();
             var problems = new List<SettingsProblem>();
             List<KeyValuePair<string, JsonElement>>? document;
             try
@@ -89,7 +90,7 @@ namespace G5Mail.Core.Settings
 
                 document = ReadDocument(path);
             }
-            catch (G5MailException ex) when (ex.ErrorId == SettingsErrorIds.SettingsReadFailed && ex.Kind == ErrorKind.SecurityError)
+            catch (G5MailErrorException ex) when (ex.ErrorId == ErrorIds.SettingsReadFailed && ex.Kind == ErrorKind.SecurityError)
             {
                 problems.Add(new SettingsProblem(FindingSeverity.Error, ex.ErrorId, ex.Kind, null, path, ex.Message));
                 return new ScopeSettings(scope, path, true, settings, problems);
@@ -125,7 +126,7 @@ namespace G5Mail.Core.Settings
                 {
                     definition.SetValue(settings, Decode(definition, property.Value, protector));
                 }
-                catch (G5MailException ex)
+                catch (G5MailErrorException ex)
                 {
                     string message = ex.ErrorId == ErrorIds.InvalidSetting
                         ? $"{ex.Message} Found in '{path}'; this value is ignored until it is set again."
@@ -178,7 +179,7 @@ namespace G5Mail.Core.Settings
             }
             catch (IOException ex)
             {
-                throw new G5MailException(SettingsErrorIds.SettingsWriteFailed, ErrorKind.WriteError,
+                throw new G5MailErrorException(ErrorIds.SettingsWriteFailed, ErrorKind.WriteError,
                     $"The {scope} settings could not be written: the lock file '{SettingsLock.PathFor(path)}' could not be opened ({ex.Message}). The settings file was left as it was.",
                     path, ex);
             }
@@ -264,7 +265,7 @@ namespace G5Mail.Core.Settings
             }
             catch (IOException ex)
             {
-                throw new G5MailException(SettingsErrorIds.SettingsWriteFailed, ErrorKind.WriteError,
+                throw new G5MailErrorException(ErrorIds.SettingsWriteFailed, ErrorKind.WriteError,
                     $"The {scope} settings could not be written to '{path}': {ex.Message} The file was left as it was.", path, ex);
             }
         }
@@ -283,7 +284,7 @@ namespace G5Mail.Core.Settings
             }
             catch (IOException ex)
             {
-                throw new G5MailException(SettingsErrorIds.SettingsReadFailed, ErrorKind.ReadError,
+                throw new G5MailErrorException(ErrorIds.SettingsReadFailed, ErrorKind.ReadError,
                     $"The settings file '{path}' could not be read: {ex.Message}", path, ex);
             }
 
@@ -309,7 +310,7 @@ namespace G5Mail.Core.Settings
                 string where = ex.LineNumber.HasValue
                     ? " at " + Position(text, start, ex.LineNumber.Value, ex.BytePositionInLine ?? 0)
                     : string.Empty;
-                throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
+                throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
                     $"The settings file '{path}' is not valid JSON{where}. Correct or delete the file; G5Mail does not overwrite it. ({FirstSentence(ex.Message)})",
                     path, ex);
             }
@@ -318,7 +319,7 @@ namespace G5Mail.Core.Settings
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                 {
-                    throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
+                    throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
                         $"The settings file '{path}' must hold one JSON object ({{ \"Method\": \"Smtp\", … }}), not a {document.RootElement.ValueKind}. Correct or delete the file; G5Mail does not overwrite it.",
                         path);
                 }
@@ -412,7 +413,7 @@ namespace G5Mail.Core.Settings
                     }
                 }
 
-                throw new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
+                throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidData,
                     $"The settings file '{path}' is not UTF-8 text: the byte 0x{bytes[bad]:X2} at {Position(bytes, start, line, bad - lineStart)} is not valid UTF-8 "
                     + "(the file was probably saved in another encoding, such as Windows-1252). Save it as UTF-8, or delete it; G5Mail does not overwrite it.",
                     path, ex);
@@ -531,7 +532,7 @@ namespace G5Mail.Core.Settings
                 return new ProtectedSecret(scheme.GetString()!, data.GetString()!);
             }
 
-            throw new G5MailException(ErrorIds.SecretUnreadable, ErrorKind.InvalidData,
+            throw new G5MailErrorException(ErrorIds.SecretUnreadable, ErrorKind.InvalidData,
                 $"The {definition.Name} in the settings file is not in the protected form G5Mail writes; it is ignored. "
                 + $"Set it with Set-G5MailSetting -{definition.Name} ….", definition.Name);
         }
@@ -631,12 +632,12 @@ namespace G5Mail.Core.Settings
             return false;
         }
 
-        private static G5MailException WriteDenied(SettingsScope scope, string path, Exception inner)
+        private static G5MailErrorException WriteDenied(SettingsScope scope, string path, Exception inner)
         {
             string hint = scope == SettingsScope.System
                 ? "System settings need an administrator (Windows) or root (elsewhere); or set G5MAIL_CONFIG_DIR for a portable install."
                 : "Check the folder's permissions, or set G5MAIL_CONFIG_DIR.";
-            return new G5MailException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+            return new G5MailErrorException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
                 $"This account may not write the {scope} settings file '{path}'. {hint}", path, inner);
         }
 
@@ -645,18 +646,5 @@ namespace G5Mail.Core.Settings
             int cut = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             return (cut > 0 ? message.Substring(0, cut) : message).Trim();
         }
-    }
-
-    /// <summary>Error ids of the settings store beyond the contract's list.</summary>
-    public static class SettingsErrorIds
-    {
-        /// <summary>An I/O failure while writing a settings file (disk full, file locked); the old file is intact.</summary>
-        public const string SettingsWriteFailed = "SettingsWriteFailed";
-
-        /// <summary>An I/O failure while reading a settings file (locked, device error).</summary>
-        public const string SettingsReadFailed = "SettingsReadFailed";
-
-        /// <summary>Another process held the settings file's lock for longer than the wait (10 s); nothing was written.</summary>
-        public const string SettingsLocked = "SettingsLocked";
     }
 }

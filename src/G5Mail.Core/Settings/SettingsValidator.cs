@@ -5,13 +5,14 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security;
 using System.Text;
+using G5Mail.Core.Errors;
 using MimeKit;
 
 namespace G5Mail.Core.Settings
 {
     /// <summary>
     /// Checks one setting's value on its own and returns it in its normal form (trimmed, typed, upper-case
-    /// thumbprint, …). A bad value throws <see cref="G5MailException"/> with id InvalidSetting and a message that
+    /// thumbprint, …). A bad value throws <see cref="G5MailErrorException"/> with id InvalidSetting and a message that
     /// names the setting, the value (never for secrets) and what is accepted. Cross-field rules live in
     /// <see cref="SettingsFindings"/>.
     /// </summary>
@@ -183,13 +184,14 @@ namespace G5Mail.Core.Settings
                 "use the Directory (tenant) ID, a GUID, or a verified domain of the tenant such as contoso.onmicrosoft.com");
         }
 
-        /// <summary>MaxAttachmentSizeMB: a finite number greater than 0 (1 MB = 1,048,576 bytes).</summary>
+        /// <summary>MaxAttachmentSizeMB: a number within <see cref="AttachmentSizeLimit"/>'s bounds (1 MB = 1,048,576 bytes).</summary>
         public static double ValidateMaxAttachmentSizeMB(double size)
         {
-            if (double.IsNaN(size) || double.IsInfinity(size) || size <= 0)
+            if (!AttachmentSizeLimit.IsValid(size))
             {
                 throw Invalid("MaxAttachmentSizeMB", size.ToString(CultureInfo.InvariantCulture),
-                    "use a number greater than 0, in MB of 1,048,576 bytes (e.g. 10 or 2.5)");
+                    $"use a number from {AttachmentSizeLimit.MinMegabytes.ToString(CultureInfo.InvariantCulture)} to "
+                    + $"{AttachmentSizeLimit.MaxMegabytes.ToString("N0", CultureInfo.InvariantCulture)}, in MB of 1,048,576 bytes (e.g. 10 or 2.5)");
             }
 
             return size;
@@ -419,10 +421,10 @@ namespace G5Mail.Core.Settings
         private static bool IsAddressLiteral(string domain) =>
             domain.StartsWith("[", StringComparison.Ordinal) && domain.EndsWith("]", StringComparison.Ordinal);
 
-        internal static G5MailException Invalid(string name, string? shownValue, string accepted) =>
+        internal static G5MailErrorException Invalid(string name, string? shownValue, string accepted) =>
             Invalid(SettingDefinitions.Find(name), shownValue, accepted);
 
-        internal static G5MailException Invalid(SettingDefinition setting, string? shownValue, string accepted)
+        internal static G5MailErrorException Invalid(SettingDefinition setting, string? shownValue, string accepted)
         {
             string message;
             if (setting.IsSecret || shownValue is null)
@@ -435,7 +437,7 @@ namespace G5Mail.Core.Settings
                 message = $"{setting.Name} '{shown}' is not valid: {accepted}.";
             }
 
-            return new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument, message, setting.Name);
+            return new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument, message, setting.Name);
         }
     }
 }

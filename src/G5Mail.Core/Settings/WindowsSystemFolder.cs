@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.IO;
 using System.Runtime.InteropServices;
+using G5Mail.Core.Errors;
 
 namespace G5Mail.Core.Settings
 {
@@ -61,7 +62,7 @@ namespace G5Mail.Core.Settings
             string owner = OwnerSid(folder);
             if (!IsTrustedOwner(owner))
             {
-                throw new G5MailException(SettingsErrorIds.SettingsReadFailed, ErrorKind.SecurityError,
+                throw new G5MailErrorException(ErrorIds.SettingsReadFailed, ErrorKind.SecurityError,
                     $"The System settings folder '{folder}' is owned by {owner}, not by SYSTEM or Administrators, so anyone with that account " +
                     "could change the settings every user sends with; G5Mail does not use it. An administrator should remove the folder (after " +
                     "noting its settings) and set the System settings again from an elevated session, which creates it with the right owner and ACL.",

@@ -1,6 +1,4 @@
 using System.Management.Automation;
-using G5Mail.Core;
-using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
 
 namespace G5Mail.Commands
@@ -25,9 +23,9 @@ namespace G5Mail.Commands
             SettingsView view;
             try
             {
-                view = service.Get(Scope.To<Core.Settings.SettingsScope>());
+                view = service.Get(Scope);
             }
-            catch (G5MailException ex)
+            catch (G5MailErrorException ex)
             {
                 ThrowTerminating(ex);
                 return;
@@ -36,7 +34,7 @@ namespace G5Mail.Commands
             WriteDebug($"{Scope}: {view.Sources.Count} sources, {view.Findings.Count} findings, {view.Problems.Count} problems.");
             foreach (SettingsProblem problem in view.Problems)
             {
-                if (problem.Severity == Core.Diagnostics.FindingSeverity.Error)
+                if (problem.Severity == FindingSeverity.Error)
                 {
                     WriteG5Error(problem.ToException());
                 }

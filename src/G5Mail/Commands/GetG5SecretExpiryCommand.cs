@@ -1,9 +1,10 @@
 using System;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using G5Mail.Core;
-using G5Mail.Core.ExchangeOnline;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
+using G5Mail.Core.Transports.ExchangeOnline;
 
 namespace G5Mail.Commands
 {
@@ -25,17 +26,17 @@ namespace G5Mail.Commands
             ExchangeOnlineOptions options;
             try
             {
-                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: Core.Settings.AuthenticationFlow.ClientSecret);
+                options = ExchangeOnlineOptions.FromSettings(view.Settings, requireFrom: false, flow: AuthenticationFlow.ClientSecret);
             }
-            catch (G5MailException ex) when (Equals(ex.Target, "ClientSecret"))
+            catch (G5MailErrorException ex) when (Equals(ex.Target, "ClientSecret"))
             {
-                ThrowTerminating(new G5MailException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
+                ThrowTerminating(new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
                     "Get-G5SecretExpiry signs in as the app with its client secret, and no ClientSecret is set. Store the secret's Value with " +
                     "Set-G5MailSetting -Scope System -ClientSecret (Read-Host -AsSecureString). (The UsernamePassword flow uses no secret, so nothing of it expires.)",
                     "ClientSecret", ex));
                 return;
             }
-            catch (G5MailException ex)
+            catch (G5MailErrorException ex)
             {
                 ThrowTerminating(ex);
                 return;
@@ -45,7 +46,7 @@ namespace G5Mail.Commands
             SecretExpiryReport report;
             try
             {
-                using (var graph = new GraphClient(options, new EntraTokenProvider(options, log), log, Core.Transport.RetryPolicy.Default))
+                using (var graph = new GraphClient(options, new EntraTokenProvider(options, log), log, RetryPolicy.Default))
                 {
                     // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
                     report = Task.Run(() => new SecretExpiryChecker(options, graph).CheckAsync(WarningDays, view.Settings.ClientSecretExpiresOn, CancellationToken))
@@ -56,7 +57,7 @@ namespace G5Mail.Commands
             {
                 return;
             }
-            catch (G5MailException ex)
+            catch (G5MailErrorException ex)
             {
                 log.Flush(this);
                 ThrowTerminating(ex);
@@ -69,9 +70,9 @@ namespace G5Mail.Commands
                 WriteWarning(warning);
             }
 
-            foreach (SecretExpiryInfo secret in report.Secrets)
+            foreach (SecretExpiry secret in report.Secrets)
             {
-                WriteObject(SecretExpiry.From(secret));
+                WriteObject(secret);
             }
         }
     }

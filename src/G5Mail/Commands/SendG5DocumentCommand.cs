@@ -3,12 +3,12 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 using System.Management.Automation;
-using G5Mail.Core;
-using G5Mail.Core.Delivery;
-using G5Mail.Core.Outlook;
-using G5Mail.Core.Sending;
+using G5Mail.Core.Documents;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
-using G5Mail.Core.Transport;
+using G5Mail.Core.Transports;
+using G5Mail.Core.Transports.Outlook;
 
 namespace G5Mail.Commands
 {
@@ -18,10 +18,8 @@ namespace G5Mail.Commands
     [Cmdlet(VerbsCommunications.Send, "G5Document", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = SendSet)]
     [OutputType(typeof(SendResult))]
-    public sealed class SendG5DocumentCommand : G5MailCmdlet
+    public sealed class SendG5DocumentCommand : G5MailCmdlet, IRunHost<SendResult>
     {
-        private const int ProgressIntervalMs = 250;
-
         // -Display, -SaveAsDraft and -DraftDirectory each say what happens instead of sending, so each has its own set.
         private const string SendSet = "Send";
         private const string DisplaySet = "Display";
@@ -29,8 +27,10 @@ namespace G5Mail.Commands
         private const string DraftDirectorySet = "DraftDirectory";
 
         private readonly PipelineLog _log = new PipelineLog();
-        private readonly SendRunSummary _summary = new SendRunSummary();
         private readonly Stopwatch _elapsed = new Stopwatch();
+        private readonly Stopwatch _progressClock = Stopwatch.StartNew();
+        private readonly ProgressRecord _progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
+        private bool _progressShown;
         private SendRun? _run;
         private SendJournal? _journal;
         private int _inputIndex;
@@ -47,10 +47,12 @@ namespace G5Mail.Commands
         [AllowNull, AllowEmptyCollection, AllowEmptyString]
         public string[]? To { get; set; }
 
+        /// <summary>Copy recipients; several may be separated by ';' or ','. Documents with other Cc recipients travel in other messages.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyCollection, AllowEmptyString]
         public string[]? Cc { get; set; }
 
+        /// <summary>Blind copy recipients; several may be separated by ';' or ','. The other recipients do not see them.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
         [AllowNull, AllowEmptyCollection, AllowEmptyString]
         public string[]? Bcc { get; set; }
@@ -65,9 +67,11 @@ namespace G5Mail.Commands
         [Parameter]
         public string? Subject { get; set; }
 
+        /// <summary>The message text. Default: a short text that lists the attached documents.</summary>
         [Parameter]
         public string? Body { get; set; }
 
+        /// <summary>Send -Body as HTML instead of plain text.</summary>
         [Parameter]
         public SwitchParameter BodyAsHtml { get; set; }
 
@@ -75,17 +79,24 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter Combine { get; set; }
 
+        /// <summary>
+        /// Overrides MaxAttachmentSizeMB for this call: with -Combine, the most attachment bytes one message of several
+        /// documents may carry (1 MB = 1,048,576 bytes), 0.001 to 1,000,000. One document is never split.
+        /// </summary>
         [Parameter]
-        [ValidateRange(0.001, 1_000_000)]
+        [ValidateRange(AttachmentSizeLimit.MinMegabytes, AttachmentSizeLimit.MaxMegabytes)]
         public double MaxAttachmentSizeMB { get; set; }
 
+        /// <summary>Overrides From for this call: the sender, or the mailbox to send as.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
         public string? From { get; set; }
 
+        /// <summary>Overrides Method for this call: Outlook, Exchange, Smtp or ExchangeOnline.</summary>
         [Parameter]
         public MailMethod Method { get; set; }
 
+        /// <summary>Overrides the stored Credential for this call (the SMTP account, or the user's Exchange account).</summary>
         [Parameter]
         [Credential]
         public PSCredential? Credential { get; set; }
@@ -144,34 +155,26 @@ namespace G5Mail.Commands
         protected override void Begin()
         {
             _elapsed.Start();
-            void Overrides(Core.Settings.MailSettings settings)
+            bool drafts = DraftDirectory != null;
+            // Drafts go to no server: the method's settings need not be complete (nor even a method set), and problems
+            // such as an unreadable secret do not matter.
+            SettingsView view = LoadEffectiveSettingsView(problemsAsVerbose: drafts);
+            Overrides().ApplyTo(view.Settings);
+            // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
+            SendRunOptions.CheckCombination(view.Settings.Method, RequestedOutlookAction, drafts);
+            if (!drafts)
             {
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method))) settings.Method = Method.To<Core.Settings.MailMethod>();
-                if (From != null) settings.From = From;
-                if (Credential != null) settings.Credential = Credential.GetNetworkCredential();
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(Combine))) settings.CombineDocuments = Combine.IsPresent;
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttachmentSizeMB))) settings.MaxAttachmentSizeMB = MaxAttachmentSizeMB;
-                if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds))) settings.TimeoutSeconds = TimeoutSeconds;
-                try
-                {
-                    // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
-                    SendRunOptions.Validate(settings.Method, RequestedOutlookAction, DraftDirectory != null);
-                }
-                catch (G5MailException ex)
-                {
-                    ThrowTerminating(ex);
-                }
+                EnsureComplete(view);
             }
 
-            // Drafts go to no server, so the method's settings need not be complete (nor even a method set).
-            Core.Settings.MailSettings effective = DraftDirectory != null ? LoadSettingsForDrafts(Overrides) : LoadEffectiveSettingsOrThrow(Overrides);
-            var options = new SendRunOptions(effective)
+            var options = new SendRunOptions(view.Settings)
             {
                 Subject = Subject,
                 Body = Body,
                 BodyAsHtml = BodyAsHtml.IsPresent,
+                WhatIf = IsWhatIf,
                 OutlookAction = RequestedOutlookAction,
-                DraftDirectory = DraftDirectory != null ? ResolveDraftDirectory(DraftDirectory) : null,
+                DraftDirectory = drafts ? ResolveDraftDirectory(DraftDirectory!) : null,
                 Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
                 ThrottleLimit = ThrottleLimit,
             };
@@ -180,8 +183,9 @@ namespace G5Mail.Commands
                 WriteWarning($"-ThrottleLimit {ThrottleLimit} is ignored: Outlook sends one message at a time (it is one program that takes one caller at a time).");
             }
 
-            OpenJournal(options);
-            _run = new SendRun(options, TransportFactory.CreateFactory(effective, _log, options.OutlookAction), _log);
+            options.Journal = OpenJournal(options.WhatIf);
+            options.ResendUncertain = Force.IsPresent;
+            _run = new SendRun(options, TransportFactory.CreateFactory(view.Settings, _log, options.OutlookAction), _log);
         }
 
         protected override void Process()
@@ -197,84 +201,53 @@ namespace G5Mail.Commands
                 Source = Path.Length > 0 ? Path[0] : null,
             };
 
-            MessageOutcome? rejected = _run!.Add(request);
+            SendResult? rejected = _run!.Collect(request);
             if (rejected != null)
             {
-                Emit(rejected);
+                Write(rejected);
             }
         }
 
         protected override void End()
         {
             SendRun run = _run!;
-            IReadOnlyList<PlannedMessage> plan = run.Plan();
+            RunPlan plan = run.Plan();
             _log.Flush(this);
-            foreach (MessageOutcome heldBack in run.HeldBack)
-            {
-                Emit(heldBack);
-            }
-
-            long totalBytes = plan.Sum(p => p.AttachmentBytes);
-            long doneBytes = 0;
-            int done = 0;
-            bool progressShown = false;
-            var progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
-            var progressClock = System.Diagnostics.Stopwatch.StartNew();
-            bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && ((SwitchParameter)w).IsPresent;
-            // Up to -ThrottleLimit messages in the air; prompts, progress and output stay on this (the pipeline) thread.
-            var window = new SendWindow(run);
             try
             {
-                void Progress()
-                {
-                    _log.Flush(this);
-                    // A few updates a second: each WriteProgress repaints the host's progress bar, which costs more than
-                    // sending a small message over a fast relay.
-                    if (plan.Count > 1 && (!progressShown || progressClock.ElapsedMilliseconds >= ProgressIntervalMs))
-                    {
-                        progressShown = true;
-                        progressClock.Restart();
-                        progress.StatusDescription = $"Message {Math.Min(done + 1, plan.Count)} of {plan.Count}, {Megabytes(doneBytes)} of {Megabytes(totalBytes)} MB";
-                        progress.PercentComplete = totalBytes > 0 ? (int)(doneBytes * 100 / totalBytes) : done * 100 / plan.Count;
-                        WriteProgress(progress);
-                    }
-                }
-
-                MessageOutcome? Prepare(PlannedMessage planned)
-                {
-                    string target = $"{string.Join(", ", planned.Recipients.To.Concat(planned.Recipients.Cc).Concat(planned.Recipients.Bcc))}: " +
-                                    $"{string.Join(", ", planned.Documents.Select(d => d.DocumentId))}" +
-                                    (planned.PartCount > 1 ? $" (part {planned.Part} of {planned.PartCount})" : string.Empty);
-                    return ShouldProcess(target, run.Options.ActionDescription)
-                        ? null
-                        : run.Preview(planned, whatIf ? DeliveryStatus.WhatIf : DeliveryStatus.Skipped, whatIf ? null : OutcomeReasons.Declined);
-                }
-
-                void Done(PlannedMessage planned, MessageOutcome outcome)
-                {
-                    _log.Flush(this);
-                    Emit(outcome);
-                    done++;
-                    doneBytes += planned.AttachmentBytes;
-                }
-
-                window.Run(plan, Prepare, Done, Progress, TimeSpan.FromMilliseconds(ProgressIntervalMs), CancellationToken);
+                run.Deliver(plan, this, CancellationToken);
             }
             catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
             {
-                // Ctrl+C: stop at once; PowerShell reports the pipeline as stopped.
+                // Ctrl+C: Deliver has waited for the sends in the air; PowerShell reports the pipeline as stopped.
             }
             finally
             {
-                // Waits for the sends still in the air (Ctrl+C has cancelled them) before the run closes their connections.
-                window.Dispose();
                 _log.Flush(this);
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-                if (!CancellationToken.IsCancellationRequested)
-                {
-                    WriteSummary();
-                }
+                _progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(_progress);
+            }
+
+            _elapsed.Stop();
+            WriteSummary(run.Report(MyInvocation.MyCommand.Name, _elapsed.Elapsed));
+        }
+
+        bool IRunHost<SendResult>.ShouldProcess(string target, string action) => ShouldProcess(target, action);
+
+        void IRunHost<SendResult>.Write(SendResult result) => Write(result);
+
+        /// <summary>Queued log lines, and progress a few times a second (each WriteProgress repaints the host's bar, which costs more than sending a small message).</summary>
+        void IRunHost<SendResult>.Idle(RunProgress progress)
+        {
+            _log.Flush(this);
+            if (progress.Count > 1 && (!_progressShown || _progressClock.Elapsed >= SendRun.IdleInterval))
+            {
+                _progressShown = true;
+                _progressClock.Restart();
+                _progress.StatusDescription = $"Message {Math.Min(progress.Done + 1, progress.Count)} of {progress.Count}, "
+                    + $"{ErrorText.Megabytes(progress.DoneBytes)} of {ErrorText.Megabytes(progress.TotalBytes)} MB";
+                _progress.PercentComplete = progress.TotalBytes > 0 ? (int)(progress.DoneBytes * 100 / progress.TotalBytes) : progress.Done * 100 / progress.Count;
+                WriteProgress(_progress);
             }
         }
 
@@ -291,31 +264,15 @@ namespace G5Mail.Commands
             base.Dispose(disposing);
         }
 
-        /// <summary>
-        /// The effective settings for -DraftDirectory: only From, Subject/Body and the planning settings matter, so
-        /// neither findings nor settings problems (such as an unreadable secret) stop or clutter the run.
-        /// </summary>
-        private Core.Settings.MailSettings LoadSettingsForDrafts(Action<Core.Settings.MailSettings> overrides)
+        private SettingOverrides Overrides() => new SettingOverrides
         {
-            SettingsView view;
-            try
-            {
-                view = new SettingsService().LoadEffective();
-            }
-            catch (G5MailException ex)
-            {
-                ThrowTerminating(ex);
-                throw; // not reached: ThrowTerminatingError always throws
-            }
-
-            foreach (SettingsProblem problem in view.Problems)
-            {
-                WriteVerbose("Not needed for drafts: " + problem.Message);
-            }
-
-            overrides(view.Settings);
-            return view.Settings;
-        }
+            Method = MyInvocation.BoundParameters.ContainsKey(nameof(Method)) ? Method : (MailMethod?)null,
+            From = From,
+            Credential = Credential?.GetNetworkCredential(),
+            CombineDocuments = MyInvocation.BoundParameters.ContainsKey(nameof(Combine)) ? Combine.IsPresent : (bool?)null,
+            MaxAttachmentSizeMB = MyInvocation.BoundParameters.ContainsKey(nameof(MaxAttachmentSizeMB)) ? MaxAttachmentSizeMB : (double?)null,
+            TimeoutSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeoutSeconds : (int?)null,
+        };
 
         private OutlookAction RequestedOutlookAction => Display.IsPresent ? OutlookAction.Display : SaveAsDraft.IsPresent ? OutlookAction.SaveAsDraft : OutlookAction.Send;
 
@@ -325,20 +282,21 @@ namespace G5Mail.Commands
             string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
-                ThrowTerminating(new G5MailException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+                ThrowTerminating(new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
                     $"-DraftDirectory must be a file-system folder; '{path}' is on the {provider.Name} provider.", path));
             }
 
             return resolved;
         }
 
-        private void Emit(MessageOutcome outcome)
+        /// <summary>One result to the pipeline, and for a result with an error also its error record.</summary>
+        private void Write(SendResult result)
         {
-            _summary.Add(outcome);
-            WriteObject(SendResult.FromOutcome(outcome));
-            if (outcome.Error != null)
+            _log.Flush(this);
+            WriteObject(result);
+            if (result.Exception != null)
             {
-                WriteG5Error(outcome.Error);
+                WriteG5Error(result.Exception);
             }
         }
 
@@ -346,7 +304,7 @@ namespace G5Mail.Commands
         /// -JournalPath: opened for writing (and locked) for a real run, read only for -WhatIf. A journal that is locked
         /// by another run or cannot be opened stops the call before anything is sent.
         /// </summary>
-        private void OpenJournal(SendRunOptions options)
+        private SendJournal? OpenJournal(bool whatIf)
         {
             if (JournalPath == null)
             {
@@ -355,29 +313,26 @@ namespace G5Mail.Commands
                     WriteWarning("-Force only matters with -JournalPath (it resends documents the journal reports as Uncertain); it is ignored.");
                 }
 
-                return;
+                return null;
             }
 
             string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath, out ProviderInfo provider, out _);
             if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
             {
-                ThrowTerminating(new G5MailException(JournalErrorIds.JournalAccessFailed, ErrorKind.InvalidArgument,
+                ThrowTerminating(new G5MailErrorException(ErrorIds.JournalAccessFailed, ErrorKind.InvalidArgument,
                     $"-JournalPath must be a file-system file; '{JournalPath}' is on the {provider.Name} provider.", JournalPath));
             }
 
             try
             {
-                _journal = IsWhatIf ? SendJournal.OpenReadOnly(path, _log) : SendJournal.Open(path, _log);
+                _journal = whatIf ? SendJournal.OpenReadOnly(path, _log) : SendJournal.Open(path, _log);
             }
-            catch (G5MailException ex)
+            finally
             {
                 _log.Flush(this);
-                ThrowTerminating(ex);
             }
 
-            _log.Flush(this);
-            options.Journal = _journal;
-            options.ResendUncertain = Force.IsPresent;
+            return _journal;
         }
 
         /// <summary>-WhatIf given, or $WhatIfPreference set (ShouldProcess then returns false for every message).</summary>
@@ -387,23 +342,8 @@ namespace G5Mail.Commands
                 : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
 
         /// <summary>One Information record with the counts per Status, for a scheduled task's log (-InformationVariable, 6>&amp;1).</summary>
-        private void WriteSummary()
+        private void WriteSummary(SendSummary summary)
         {
-            _elapsed.Stop();
-            var summary = new SendSummary
-            {
-                Sent = _summary.Count(DeliveryStatus.Sent),
-                Failed = _summary.Count(DeliveryStatus.Failed),
-                Skipped = _summary.Count(DeliveryStatus.Skipped),
-                Uncertain = _summary.Count(DeliveryStatus.Uncertain),
-                WhatIf = _summary.Count(DeliveryStatus.WhatIf),
-                Draft = _summary.Count(DeliveryStatus.Draft),
-                Total = _summary.Total,
-                Duration = _elapsed.Elapsed,
-                JournalPath = _journal?.Path,
-                RunId = _journal != null && !_journal.IsReadOnly ? _journal.RunId : null,
-                Message = _summary.Describe(MyInvocation.MyCommand.Name, _elapsed.Elapsed),
-            };
             try
             {
                 WriteInformation(summary, new[] { "G5Mail", "Summary" });
@@ -427,6 +367,5 @@ namespace G5Mail.Commands
             }
         }
 
-        private static string Megabytes(long bytes) => (bytes / 1_048_576d).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -4,8 +4,6 @@ using System.Linq;
 using System.Management.Automation;
 using System.Net;
 using System.Security;
-using G5Mail.Core;
-using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
 
 namespace G5Mail.Commands
@@ -125,9 +123,9 @@ namespace G5Mail.Commands
             SettingsChangePlan plan;
             try
             {
-                plan = service.Plan(Scope.To<Core.Settings.SettingsScope>(), BoundSettings(), Clear ?? Array.Empty<string>());
+                plan = service.Plan(Scope, BoundSettings(), Clear ?? Array.Empty<string>());
             }
-            catch (G5MailException ex)
+            catch (G5MailErrorException ex)
             {
                 ThrowTerminating(ex);
                 return;
@@ -142,7 +140,7 @@ namespace G5Mail.Commands
                 WriteVerbose($"{Scope} settings '{plan.Path}': {plan.Description}.");
                 if (plan.Values.Keys.Any(d => d.IsSecret))
                 {
-                    WriteDebug($"Secrets are stored encrypted ({SecretProtector.For(Scope.To<Core.Settings.SettingsScope>(), plan.Path).Scheme}); only their protected form is written.");
+                    WriteDebug($"Secrets are stored encrypted ({SecretProtector.For(Scope, plan.Path).Scheme}); only their protected form is written.");
                 }
 
                 if (!ShouldProcess(plan.Path, $"{Scope} settings: {plan.Description}"))
@@ -155,7 +153,7 @@ namespace G5Mail.Commands
                     // Waits (up to 10 s) while another process is writing the same file, then applies on top of its change.
                     service.Apply(plan, CancellationToken);
                 }
-                catch (G5MailException ex)
+                catch (G5MailErrorException ex)
                 {
                     ThrowTerminating(ex);
                     return;
@@ -166,16 +164,9 @@ namespace G5Mail.Commands
                     return;
                 }
 
-                foreach (Core.Diagnostics.Finding finding in plan.FindingsAfter)
+                foreach (Finding finding in plan.FindingsAfter)
                 {
-                    if (finding.Severity == Core.Diagnostics.FindingSeverity.Information)
-                    {
-                        WriteVerbose($"{finding.Code}: {finding.Message}");
-                    }
-                    else
-                    {
-                        WriteWarning($"{finding.Code}: {finding.Message}");
-                    }
+                    WriteFinding(finding);
                 }
             }
 
@@ -183,9 +174,9 @@ namespace G5Mail.Commands
             {
                 try
                 {
-                    WriteObject(MailSettings.FromView(service.Get(Scope.To<Core.Settings.SettingsScope>())));
+                    WriteObject(MailSettings.FromView(service.Get(Scope)));
                 }
-                catch (G5MailException ex)
+                catch (G5MailErrorException ex)
                 {
                     ThrowTerminating(ex);
                 }

@@ -65,16 +65,12 @@ namespace G5Mail
             // Settings findings first: the same engine validation Send-G5Document uses, on the settings after this
             // call's overrides, so they describe exactly what is tested.
             SettingsView view = LoadEffectiveSettingsView();
-            Core.Settings.MailSettings settings = view.Settings;
-            ApplyOverrides(settings);
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)))
-            {
-                settings.TimeoutSeconds = TimeoutSeconds;
-            }
+            SettingValues settings = view.Settings;
+            Overrides().ApplyTo(settings);
 
-            IReadOnlyList<G5Mail.Core.Diagnostics.Finding> settingsFindings = SettingsFindings.Evaluate(settings, view.Sources);
+            IReadOnlyList<Finding> settingsFindings = SettingsFindings.Evaluate(settings, view.Sources);
 
-            ServerProbeResult result;
+            ServerTestResult result;
             try
             {
                 // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
@@ -87,9 +83,9 @@ namespace G5Mail
                 return; // Ctrl+C: PowerShell is stopping the pipeline.
             }
 
-            foreach (G5Mail.Core.Diagnostics.Finding finding in result.Findings)
+            foreach (Finding finding in result.Findings)
             {
-                WriteVerbose(finding.ToString());
+                WriteFinding(finding, verboseOnly: true);
             }
 
             if (Quiet)
@@ -98,37 +94,21 @@ namespace G5Mail
             }
             else
             {
-                WriteObject(ServerTestResult.From(result));
+                WriteObject(result);
             }
         }
 
-        private void ApplyOverrides(Core.Settings.MailSettings settings)
+        private SettingOverrides Overrides() => new SettingOverrides
         {
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Method)))
-            {
-                settings.Method = Method.To<Core.Settings.MailMethod>();
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Server)))
-            {
-                settings.Server = Server;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)))
-            {
-                settings.Port = Port;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(UseSsl)))
-            {
-                settings.UseSsl = UseSsl.IsPresent;
-            }
-
-            if (MyInvocation.BoundParameters.ContainsKey(nameof(Credential)) && Credential != PSCredential.Empty)
-            {
-                // The whole user name as typed: SMTP servers expect "DOMAIN\user" or "user@domain" as one login name.
-                settings.Credential = new NetworkCredential(Credential.UserName, Credential.Password);
-            }
-        }
+            Method = MyInvocation.BoundParameters.ContainsKey(nameof(Method)) ? Method : (MailMethod?)null,
+            Server = MyInvocation.BoundParameters.ContainsKey(nameof(Server)) ? Server : null,
+            Port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null,
+            UseSsl = MyInvocation.BoundParameters.ContainsKey(nameof(UseSsl)) ? UseSsl.IsPresent : (bool?)null,
+            // The whole user name as typed: SMTP servers expect "DOMAIN\user" or "user@domain" as one login name.
+            Credential = MyInvocation.BoundParameters.ContainsKey(nameof(Credential)) && Credential != PSCredential.Empty
+                ? new NetworkCredential(Credential!.UserName, Credential.Password)
+                : null,
+            TimeoutSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeoutSeconds : (int?)null,
+        };
     }
 }

@@ -5,7 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
-using G5Mail.Core.Smtp;
+using G5Mail.Core.Transports.Smtp;
 using Xunit;
 
 namespace G5Mail.Core.Tests.Diagnostics
@@ -17,7 +17,7 @@ namespace G5Mail.Core.Tests.Diagnostics
         [Fact]
         public async Task NoMethod_IsMethodNotSet()
         {
-            ServerProbeResult result = await ServerTest.CreateDefault().RunAsync(new MailSettings(), Array.Empty<Finding>(), Timeout, false,
+            ServerTestResult result = await ServerTest.CreateDefault().RunAsync(new SettingValues(), Array.Empty<Finding>(), Timeout, false,
                 CancellationToken.None);
 
             Assert.False(result.Success);
@@ -28,7 +28,7 @@ namespace G5Mail.Core.Tests.Diagnostics
         public async Task NoMethod_AlreadyReportedByTheSettings_IsSaidOnce()
         {
             var settingsFinding = new Finding(FindingSeverity.Error, "MethodMissing", "Method", "Method is not set.");
-            ServerProbeResult result = await ServerTest.CreateDefault().RunAsync(new MailSettings(), new[] { settingsFinding }, Timeout, false,
+            ServerTestResult result = await ServerTest.CreateDefault().RunAsync(new SettingValues(), new[] { settingsFinding }, Timeout, false,
                 CancellationToken.None);
 
             Assert.Same(settingsFinding, Assert.Single(result.Findings));
@@ -44,7 +44,7 @@ namespace G5Mail.Core.Tests.Diagnostics
         [InlineData(MailMethod.Exchange, "https://outlook.office365.com/EWS/Exchange.asmx", "EwsRetiring")]
         public async Task RetirementFindings_OfTheSettings_LeadTheResult(MailMethod method, string server, string code)
         {
-            var settings = new MailSettings
+            var settings = new SettingValues
             {
                 Method = method,
                 Server = server,
@@ -54,7 +54,7 @@ namespace G5Mail.Core.Tests.Diagnostics
             IReadOnlyList<Finding> findings = SettingsFindings.Evaluate(settings, new Dictionary<string, SettingSource>());
             var probe = new UnreachableProbe(method);
 
-            ServerProbeResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(settings, findings, Timeout, true, CancellationToken.None);
+            ServerTestResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(settings, findings, Timeout, true, CancellationToken.None);
 
             Assert.True(probe.Called);
             Assert.Equal(code, result.Findings.First(f => f.Code == code || f.Code == ServerFindingCodes.ConnectionRefused).Code);
@@ -72,10 +72,10 @@ namespace G5Mail.Core.Tests.Diagnostics
 
             public bool Called { get; private set; }
 
-            public Task<ServerProbeResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
+            public Task<ServerTestResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
             {
                 Called = true;
-                var result = new ServerProbeResult(Method);
+                var result = new ServerTestResult(Method);
                 result.Error(ServerFindingCodes.ConnectionRefused, "Port", "Refused (a stand-in probe).");
                 return Task.FromResult(result);
             }
@@ -85,8 +85,8 @@ namespace G5Mail.Core.Tests.Diagnostics
         public async Task MethodWithoutProbe_IsMethodNotSupported()
         {
             // A test built with the SMTP probe only: every method of the default build has a probe.
-            ServerProbeResult result = await new ServerTest(new IServerProbe[] { new SmtpServerProbe() }).RunAsync(
-                new MailSettings { Method = MailMethod.Outlook }, Array.Empty<Finding>(), Timeout, false, CancellationToken.None);
+            ServerTestResult result = await new ServerTest(new IServerProbe[] { new SmtpServerProbe() }).RunAsync(
+                new SettingValues { Method = MailMethod.Outlook }, Array.Empty<Finding>(), Timeout, false, CancellationToken.None);
 
             Finding finding = Assert.Single(result.Findings);
             Assert.Equal(ServerFindingCodes.MethodNotSupported, finding.Code);
@@ -100,9 +100,9 @@ namespace G5Mail.Core.Tests.Diagnostics
             var warning = new Finding(FindingSeverity.Warning, "SomeWarning", "Port", "Port 25 with UseSsl: did you mean 587?");
             var probe = new RecordingProbe();
             var test = new ServerTest(new IServerProbe[] { probe });
-            var settings = new MailSettings { Method = MailMethod.Smtp, Server = "mail.example.com" };
+            var settings = new SettingValues { Method = MailMethod.Smtp, Server = "mail.example.com" };
 
-            ServerProbeResult result = await test.RunAsync(settings, new[] { warning }, Timeout, skipAuthentication: true, CancellationToken.None);
+            ServerTestResult result = await test.RunAsync(settings, new[] { warning }, Timeout, skipAuthentication: true, CancellationToken.None);
 
             Assert.Equal(new[] { "SomeWarning", "ProbeRan" }, result.Findings.Select(f => f.Code));
             Assert.True(result.Success);
@@ -116,8 +116,8 @@ namespace G5Mail.Core.Tests.Diagnostics
         {
             var error = new Finding(FindingSeverity.Error, "FromMissing", "From", "No sender address is set.");
             var probe = new RecordingProbe();
-            ServerProbeResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(
-                new MailSettings { Method = MailMethod.Smtp }, new[] { error }, Timeout, false, CancellationToken.None);
+            ServerTestResult result = await new ServerTest(new IServerProbe[] { probe }).RunAsync(
+                new SettingValues { Method = MailMethod.Smtp }, new[] { error }, Timeout, false, CancellationToken.None);
 
             Assert.NotNull(probe.Request);
             Assert.False(result.Success);
@@ -131,10 +131,10 @@ namespace G5Mail.Core.Tests.Diagnostics
 
             public MailMethod Method => MailMethod.Smtp;
 
-            public Task<ServerProbeResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
+            public Task<ServerTestResult> ProbeAsync(ServerProbeRequest request, CancellationToken cancellationToken)
             {
                 Request = request;
-                var result = new ServerProbeResult(MailMethod.Smtp);
+                var result = new ServerTestResult(MailMethod.Smtp);
                 result.Information("ProbeRan", null, "ran");
                 return Task.FromResult(result);
             }

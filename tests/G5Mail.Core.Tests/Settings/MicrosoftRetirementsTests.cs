@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -14,13 +13,13 @@ namespace G5Mail.Core.Tests.Settings
         private static readonly DateTime AfterSmtpCutOff = new DateTime(2027, 1, 2, 0, 0, 0, DateTimeKind.Utc);
         private static readonly DateTime AfterEwsShutOff = new DateTime(2027, 4, 1, 0, 0, 1, DateTimeKind.Utc);
 
-        private static IReadOnlyList<Finding> Evaluate(MailSettings s, DateTime now)
+        private static IReadOnlyList<Finding> Evaluate(SettingValues s, DateTime now)
         {
-            var (effective, sources) = SettingsService.Merge(s, new MailSettings());
+            var (effective, sources) = SettingsService.Merge(s, new SettingValues());
             return SettingsFindings.Evaluate(effective, sources, isWindows: true, now);
         }
 
-        private static MailSettings Smtp(string server, bool credential = true) => new MailSettings
+        private static SettingValues Smtp(string server, bool credential = true) => new SettingValues
         {
             Method = MailMethod.Smtp,
             Server = server,
@@ -30,7 +29,7 @@ namespace G5Mail.Core.Tests.Settings
             Credential = credential ? new NetworkCredential("sales@contoso.com", "pw") : null,
         };
 
-        private static MailSettings Ews(string server) => new MailSettings
+        private static SettingValues Ews(string server) => new SettingValues
         {
             Method = MailMethod.Exchange,
             Server = server,
@@ -116,7 +115,7 @@ namespace G5Mail.Core.Tests.Settings
         [Fact]
         public void Exchange_online_over_smtp_with_oauth_gets_no_retirement_finding()
         {
-            var s = new MailSettings
+            var s = new SettingValues
             {
                 Method = MailMethod.ExchangeOnline, ExchangeOnlineProtocol = ExchangeOnlineProtocol.Smtp, Server = "smtp.office365.com",
                 ClientId = Guid.NewGuid(), TenantId = "contoso.onmicrosoft.com", ClientSecret = Secrets.Secure("s"), From = "sales@contoso.com",

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Security;
+using G5Mail.Core.Errors;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -32,14 +33,14 @@ namespace G5Mail.Core.Tests.Settings
             var user = SecretProtector.For(SettingsScope.User, SettingsFile);
             ProtectedSecret stored = user.Protect("ClientSecret", Secrets.Secure("x-secret"));
 
-            var wrongName = Assert.Throws<G5MailException>(() => user.Unprotect("Credential", stored));
+            var wrongName = Assert.Throws<G5MailErrorException>(() => user.Unprotect("Credential", stored));
             Assert.Equal(ErrorIds.SecretUnreadable, wrongName.ErrorId);
             Assert.Equal("Credential", wrongName.Target);
             Assert.Contains("Credential", wrongName.Message);
 
             // Same folder and key, other scope: still refused.
             var system = SecretProtector.For(SettingsScope.System, SettingsFile);
-            Assert.Equal(ErrorIds.SecretUnreadable, Assert.Throws<G5MailException>(() => system.Unprotect("ClientSecret", stored)).ErrorId);
+            Assert.Equal(ErrorIds.SecretUnreadable, Assert.Throws<G5MailErrorException>(() => system.Unprotect("ClientSecret", stored)).ErrorId);
         }
 
         [Fact]
@@ -53,20 +54,20 @@ namespace G5Mail.Core.Tests.Settings
                 byte[] copy = (byte[])raw.Clone();
                 copy[i] ^= 0x80;
                 var damaged = new ProtectedSecret(stored.Scheme, Convert.ToBase64String(copy));
-                var ex = Assert.Throws<G5MailException>(() => protector.Unprotect("ClientSecret", damaged));
+                var ex = Assert.Throws<G5MailErrorException>(() => protector.Unprotect("ClientSecret", damaged));
                 Assert.Equal(ErrorIds.SecretUnreadable, ex.ErrorId);
             }
 
             var truncated = new ProtectedSecret(stored.Scheme, Convert.ToBase64String(raw, 0, raw.Length - 1));
-            Assert.Throws<G5MailException>(() => protector.Unprotect("ClientSecret", truncated));
-            Assert.Throws<G5MailException>(() => protector.Unprotect("ClientSecret", new ProtectedSecret(stored.Scheme, "not base64!")));
+            Assert.Throws<G5MailErrorException>(() => protector.Unprotect("ClientSecret", truncated));
+            Assert.Throws<G5MailErrorException>(() => protector.Unprotect("ClientSecret", new ProtectedSecret(stored.Scheme, "not base64!")));
         }
 
         [Fact]
         public void Foreign_scheme_is_refused_with_the_reason()
         {
             var protector = SecretProtector.For(SettingsScope.User, SettingsFile);
-            var ex = Assert.Throws<G5MailException>(() => protector.Unprotect("ClientSecret", new ProtectedSecret("rot13", "AAAA")));
+            var ex = Assert.Throws<G5MailErrorException>(() => protector.Unprotect("ClientSecret", new ProtectedSecret("rot13", "AAAA")));
             Assert.Contains("rot13", ex.Message);
             Assert.Contains("Set-G5MailSetting -Scope User -ClientSecret", ex.Message);
         }
@@ -92,7 +93,7 @@ namespace G5Mail.Core.Tests.Settings
             var protector = SecretProtector.For(SettingsScope.User, SettingsFile);
             ProtectedSecret stored = protector.Protect("ClientSecret", Secrets.Secure("x"));
             File.WriteAllBytes(Path.Combine(Path.GetDirectoryName(SettingsFile)!, "settings.key"), new byte[10]);
-            var ex = Assert.Throws<G5MailException>(() => protector.Unprotect("ClientSecret", stored));
+            var ex = Assert.Throws<G5MailErrorException>(() => protector.Unprotect("ClientSecret", stored));
             Assert.Contains("damaged", ex.Message);
         }
 
@@ -107,7 +108,7 @@ namespace G5Mail.Core.Tests.Settings
             Assert.Equal("m-secret", Secrets.Plain(system.Unprotect("ClientSecret", system.Protect("ClientSecret", Secrets.Secure("m-secret")))));
             Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(SettingsFile)!, "settings.key")));
             var stored = user.Protect("ClientSecret", Secrets.Secure("w-secret"));
-            Assert.Throws<G5MailException>(() => user.Unprotect("Credential", stored));
+            Assert.Throws<G5MailErrorException>(() => user.Unprotect("Credential", stored));
         }
     }
 }

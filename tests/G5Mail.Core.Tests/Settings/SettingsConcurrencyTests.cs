@@ -8,13 +8,15 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 using G5Mail.Core.Settings;
 using Xunit;
 
 namespace G5Mail.Core.Tests.Settings
 {
     /// <summary>
-    /// Several writers of one settings file at once (issue 8, item 4): the lock, waiting for it, no lost update,
+    /// Several writers of one settings file at once: the lock, waiting for it, no lost update,
     /// readers that only ever see whole files, corrupt files that are refused and never overwritten, and a key file
     /// that two creators agree on. Each writer uses its own store and lock handle, as separate processes would
     /// (flock and Windows share modes apply per open handle, so threads exercise the same lock as processes).
@@ -77,10 +79,10 @@ namespace G5Mail.Core.Tests.Settings
             {
                 Assert.Equal(LockFile, held.Path);
                 var watch = Stopwatch.StartNew();
-                var ex = Assert.Throws<G5MailException>(() => SettingsLock.Acquire(_config.UserFile, TimeSpan.FromMilliseconds(300)));
+                var ex = Assert.Throws<G5MailErrorException>(() => SettingsLock.Acquire(_config.UserFile, TimeSpan.FromMilliseconds(300)));
                 watch.Stop();
 
-                Assert.Equal(SettingsErrorIds.SettingsLocked, ex.ErrorId);
+                Assert.Equal(ErrorIds.SettingsLocked, ex.ErrorId);
                 Assert.Equal(ErrorKind.ResourceUnavailable, ex.Kind);
                 Assert.Contains(_config.UserFile, ex.Message);
                 Assert.Contains(LockFile, ex.Message);
@@ -139,8 +141,8 @@ namespace G5Mail.Core.Tests.Settings
 
             using (SettingsLock.Acquire(_config.UserFile, TimeSpan.FromSeconds(1)))
             {
-                var ex = Assert.Throws<G5MailException>(() => service.Apply(plan));
-                Assert.Equal(SettingsErrorIds.SettingsLocked, ex.ErrorId);
+                var ex = Assert.Throws<G5MailErrorException>(() => service.Apply(plan));
+                Assert.Equal(ErrorIds.SettingsLocked, ex.ErrorId);
                 Assert.Contains(LockFile, ex.Message);
             }
 
@@ -271,7 +273,7 @@ namespace G5Mail.Core.Tests.Settings
             string corrupt = "{\n  \"Server\": \"old.example.com\",\n  \"Port\": 25\n"; // cut off: no closing brace
             File.WriteAllText(_config.UserFile, corrupt);
 
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Apply(plan));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Apply(plan));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Contains(_config.UserFile, ex.Message);
             Assert.Contains("line 4, column 1", ex.Message);
@@ -287,12 +289,12 @@ namespace G5Mail.Core.Tests.Settings
         public void Corrupt_file_error_gives_the_line_and_the_column_an_editor_shows(string content, string position)
         {
             File.WriteAllText(_config.UserFile.EnsureFolder(), content, new UTF8Encoding(false));
-            var ex = Assert.Throws<G5MailException>(() => _config.Store.Load(SettingsScope.User));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Store.Load(SettingsScope.User));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Contains(_config.UserFile, ex.Message);
             Assert.Contains(position, ex.Message);
 
-            Assert.Throws<G5MailException>(() => Set(_config.Service, Value("Port", 587)));
+            Assert.Throws<G5MailErrorException>(() => Set(_config.Service, Value("Port", 587)));
             Assert.Equal(content, File.ReadAllText(_config.UserFile));
         }
 
@@ -305,14 +307,14 @@ namespace G5Mail.Core.Tests.Settings
             content[bad] = 0xF6;
             File.WriteAllBytes(_config.UserFile.EnsureFolder(), content);
 
-            var ex = Assert.Throws<G5MailException>(() => _config.Store.Load(SettingsScope.User));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Store.Load(SettingsScope.User));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Contains(_config.UserFile, ex.Message);
             Assert.Contains("UTF-8", ex.Message);
             Assert.Contains("0xF6", ex.Message);
             Assert.Contains("line 2, column 13", ex.Message);
 
-            Assert.Throws<G5MailException>(() => Set(_config.Service, Value("Port", 587)));
+            Assert.Throws<G5MailErrorException>(() => Set(_config.Service, Value("Port", 587)));
             Assert.Equal(content, File.ReadAllBytes(_config.UserFile));
         }
 

@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Net;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -13,10 +13,10 @@ namespace G5Mail.Core.Tests.Settings
         private static readonly DateTime Now = new DateTime(2026, 11, 25, 12, 0, 0, DateTimeKind.Utc);
 
         /// <summary>Effective settings as Merge makes them: User values over System values over defaults.</summary>
-        private static IReadOnlyList<Finding> Evaluate(Action<MailSettings> user, Action<MailSettings>? system = null, bool isWindows = true)
+        private static IReadOnlyList<Finding> Evaluate(Action<SettingValues> user, Action<SettingValues>? system = null, bool isWindows = true)
         {
-            var u = new MailSettings();
-            var s = new MailSettings();
+            var u = new SettingValues();
+            var s = new SettingValues();
             user(u);
             system?.Invoke(s);
             var (effective, sources) = SettingsService.Merge(s, u);
@@ -27,14 +27,14 @@ namespace G5Mail.Core.Tests.Settings
 
         private static void None(IReadOnlyList<Finding> findings, string code) => Assert.DoesNotContain(findings, f => f.Code == code);
 
-        private static void CompleteSmtp(MailSettings s)
+        private static void CompleteSmtp(SettingValues s)
         {
             s.Method = MailMethod.Smtp;
             s.Server = "mail.example.com";
             s.From = "sales@example.com";
         }
 
-        private static void CompleteExchangeOnline(MailSettings s)
+        private static void CompleteExchangeOnline(SettingValues s)
         {
             s.Method = MailMethod.ExchangeOnline;
             s.ClientId = Guid.NewGuid();
@@ -98,7 +98,7 @@ namespace G5Mail.Core.Tests.Settings
         [Fact]
         public void Username_password_flow_needs_a_user_scope_credential_and_warns_about_mfa()
         {
-            void Ropc(MailSettings s)
+            void Ropc(SettingValues s)
             {
                 CompleteExchangeOnline(s);
                 s.ClientSecret = null;
@@ -211,7 +211,7 @@ namespace G5Mail.Core.Tests.Settings
         public void EnsureComplete_throws_settings_incomplete_with_every_error()
         {
             var findings = Evaluate(s => { s.Method = MailMethod.Smtp; });
-            var ex = Assert.Throws<G5MailException>(() => SettingsFindings.EnsureComplete(findings));
+            var ex = Assert.Throws<G5MailErrorException>(() => SettingsFindings.EnsureComplete(findings));
             Assert.Equal(ErrorIds.SettingsIncomplete, ex.ErrorId);
             Assert.Contains("needs a server", ex.Message);
             Assert.Contains("From is not set", ex.Message);

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Net;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -21,7 +21,7 @@ namespace G5Mail.Core.Tests.Settings
         public void Defaults_apply_when_nothing_is_set()
         {
             SettingsView view = _config.Service.LoadEffective();
-            MailSettings s = view.Settings;
+            SettingValues s = view.Settings;
             Assert.Null(s.Method);
             Assert.Null(s.Server);
             Assert.Equal(0, s.Port);
@@ -46,7 +46,7 @@ namespace G5Mail.Core.Tests.Settings
             Assert.All(view.Sources.Values, source => Assert.Equal(SettingSource.Default, source));
             Assert.Contains(view.Findings, f => f.Code == FindingCodes.MethodMissing);
             Assert.False(view.IsComplete);
-            Assert.Equal(ErrorIds.SettingsIncomplete, Assert.Throws<G5MailException>(view.EnsureComplete).ErrorId);
+            Assert.Equal(ErrorIds.SettingsIncomplete, Assert.Throws<G5MailErrorException>(view.EnsureComplete).ErrorId);
         }
 
         [Fact]
@@ -136,7 +136,7 @@ namespace G5Mail.Core.Tests.Settings
             _config.Set(SettingsScope.User, ("Port", 25));
             byte[] before = File.ReadAllBytes(_config.UserFile);
 
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Plan(SettingsScope.User,
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Plan(SettingsScope.User,
                 new[] { V("Server", "good.example.com"), V("Port", 587), V("ClientId", "abc") }, Array.Empty<string>()));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Equal("ClientId", ex.Target);
@@ -147,21 +147,21 @@ namespace G5Mail.Core.Tests.Settings
         [Fact]
         public void A_name_both_set_and_cleared_is_refused()
         {
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Plan(SettingsScope.User, new[] { V("Port", 25) }, new[] { "Port" }));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Plan(SettingsScope.User, new[] { V("Port", 25) }, new[] { "Port" }));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
         }
 
         [Fact]
         public void Clear_of_an_unknown_name_is_refused()
         {
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Plan(SettingsScope.User, Array.Empty<KeyValuePair<string, object?>>(), new[] { "Colour" }));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Plan(SettingsScope.User, Array.Empty<KeyValuePair<string, object?>>(), new[] { "Colour" }));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
         }
 
         [Fact]
         public void Effective_scope_cannot_be_written()
         {
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Plan(SettingsScope.Effective, new[] { V("Port", 25) }, Array.Empty<string>()));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Plan(SettingsScope.Effective, new[] { V("Port", 25) }, Array.Empty<string>()));
             Assert.Contains("-Scope System or -Scope User", ex.Message);
         }
 
@@ -200,7 +200,7 @@ namespace G5Mail.Core.Tests.Settings
             var problem = Assert.Single(view.Problems);
             Assert.Equal(ErrorIds.SecretUnreadable, problem.ErrorId);
             Assert.Equal(MailMethod.ExchangeOnline, view.Settings.Method);
-            var ex = Assert.Throws<G5MailException>(view.EnsureComplete);
+            var ex = Assert.Throws<G5MailErrorException>(view.EnsureComplete);
             Assert.Equal(ErrorIds.SettingsIncomplete, ex.ErrorId);
             Assert.Contains("cannot be decrypted", ex.Message);
         }
@@ -208,8 +208,8 @@ namespace G5Mail.Core.Tests.Settings
         [Fact]
         public void Merge_is_a_pure_overlay()
         {
-            var system = new MailSettings { Port = 25, Server = "a" };
-            var user = new MailSettings { Port = 587 };
+            var system = new SettingValues { Port = 25, Server = "a" };
+            var user = new SettingValues { Port = 587 };
             var (effective, sources) = SettingsService.Merge(system, user);
             Assert.Equal(587, effective.Port);
             Assert.Equal("a", effective.Server);

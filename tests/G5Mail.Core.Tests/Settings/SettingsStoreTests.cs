@@ -5,7 +5,8 @@ using System.Linq;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using G5Mail.Core.Diagnostics;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -53,7 +54,7 @@ namespace G5Mail.Core.Tests.Settings
             ScopeSettings loaded = _config.Store.Load(scope);
             Assert.Empty(loaded.Problems);
             Assert.True(loaded.Exists);
-            MailSettings s = loaded.Settings;
+            SettingValues s = loaded.Settings;
             Assert.Equal(MailMethod.Exchange, s.Method);
             Assert.Equal("mail" + suffix + ".example.com", s.Server);
             Assert.Equal(2525, s.Port);
@@ -246,8 +247,8 @@ namespace G5Mail.Core.Tests.Settings
             var plan = _config.Service.Plan(SettingsScope.System,
                 new[] { new KeyValuePair<string, object?>("Server", "new.example.com"), new KeyValuePair<string, object?>("Port", 587) },
                 Array.Empty<string>());
-            var ex = Assert.Throws<G5MailException>(() => _config.Service.Apply(plan));
-            Assert.Equal(SettingsErrorIds.SettingsWriteFailed, ex.ErrorId);
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Service.Apply(plan));
+            Assert.Equal(ErrorIds.SettingsWriteFailed, ex.ErrorId);
             Assert.Contains(_config.SystemFile, ex.Message);
 
             Assert.Equal(before, File.ReadAllBytes(_config.SystemFile));
@@ -262,7 +263,7 @@ namespace G5Mail.Core.Tests.Settings
         public void Interrupted_first_write_leaves_no_file()
         {
             _config.Store.WriteStreamWrapper = inner => new FailingStream(inner, failAfterBytes: 5);
-            Assert.Throws<G5MailException>(() => _config.Set(SettingsScope.User, ("Port", 25)));
+            Assert.Throws<G5MailErrorException>(() => _config.Set(SettingsScope.User, ("Port", 25)));
             Assert.False(File.Exists(_config.UserFile));
             Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(_config.UserFile)!, "*.tmp"));
         }
@@ -313,15 +314,15 @@ namespace G5Mail.Core.Tests.Settings
             string corrupt = "{\n  \"Method\": \"Smtp\",\n  \"Port\": 25,,\n}\n";
             File.WriteAllText(_config.SystemFile.EnsureFolder(), corrupt);
 
-            var load = Assert.Throws<G5MailException>(() => _config.Store.Load(SettingsScope.System));
+            var load = Assert.Throws<G5MailErrorException>(() => _config.Store.Load(SettingsScope.System));
             Assert.Equal(ErrorIds.InvalidSetting, load.ErrorId);
             Assert.Equal(ErrorKind.InvalidData, load.Kind);
             Assert.Contains(_config.SystemFile, load.Message);
             Assert.Contains("line 3, column 14", load.Message);
 
-            var set = Assert.Throws<G5MailException>(() => _config.Set(SettingsScope.System, ("Port", 587)));
+            var set = Assert.Throws<G5MailErrorException>(() => _config.Set(SettingsScope.System, ("Port", 587)));
             Assert.Equal(ErrorIds.InvalidSetting, set.ErrorId);
-            var setUser = Assert.Throws<G5MailException>(() => _config.Set(SettingsScope.User, ("Port", 587)));
+            var setUser = Assert.Throws<G5MailErrorException>(() => _config.Set(SettingsScope.User, ("Port", 587)));
             Assert.Contains(_config.SystemFile, setUser.Message);
             Assert.Equal(corrupt, File.ReadAllText(_config.SystemFile));
             Assert.False(File.Exists(_config.UserFile));
@@ -331,7 +332,7 @@ namespace G5Mail.Core.Tests.Settings
         public void Json_that_is_not_an_object_is_refused()
         {
             File.WriteAllText(_config.UserFile.EnsureFolder(), "[1, 2]");
-            var ex = Assert.Throws<G5MailException>(() => _config.Store.Load(SettingsScope.User));
+            var ex = Assert.Throws<G5MailErrorException>(() => _config.Store.Load(SettingsScope.User));
             Assert.Contains("one JSON object", ex.Message);
         }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using System.Net;
+using G5Mail.Core.Errors;
 using G5Mail.Core.Settings;
 using Xunit;
 
@@ -8,9 +9,9 @@ namespace G5Mail.Core.Tests.Settings
 {
     public class SettingsValidatorTests
     {
-        private static G5MailException Refused(string name, object? value)
+        private static G5MailErrorException Refused(string name, object? value)
         {
-            var ex = Assert.Throws<G5MailException>(() => SettingsValidator.Normalize(name, value));
+            var ex = Assert.Throws<G5MailErrorException>(() => SettingsValidator.Normalize(name, value));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
             Assert.Equal(name, ex.Target);
@@ -108,10 +109,11 @@ namespace G5Mail.Core.Tests.Settings
         [InlineData(-1.0)]
         [InlineData(double.NaN)]
         [InlineData(double.PositiveInfinity)]
-        public void MaxAttachmentSizeMB_zero_negative_or_not_finite_is_refused(double size)
+        [InlineData(1e-7)]
+        public void MaxAttachmentSizeMB_zero_negative_tiny_or_not_finite_is_refused(double size)
         {
             var ex = Refused("MaxAttachmentSizeMB", size);
-            Assert.Contains("greater than 0", ex.Message);
+            Assert.Contains("from 0.001 to 1,000,000", ex.Message);
         }
 
         [Fact]
@@ -259,7 +261,7 @@ namespace G5Mail.Core.Tests.Settings
         [Fact]
         public void Unknown_setting_name_is_refused_listing_names()
         {
-            var ex = Assert.Throws<G5MailException>(() => SettingsValidator.Normalize("Colour", "blue"));
+            var ex = Assert.Throws<G5MailErrorException>(() => SettingsValidator.Normalize("Colour", "blue"));
             Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             Assert.Contains("MaxAttachmentSizeMB", ex.Message);
         }
@@ -273,7 +275,7 @@ namespace G5Mail.Core.Tests.Settings
 
         [Fact]
         public void Definitions_cover_the_contract_names_in_order() =>
-            Assert.Equal(MailSettings.Names, SettingDefinitions.All.Select(d => d.Name));
+            Assert.Equal(SettingValues.Names, SettingDefinitions.All.Select(d => d.Name));
 
         [Fact]
         public void Every_setting_has_a_validation_rule()
@@ -281,7 +283,7 @@ namespace G5Mail.Core.Tests.Settings
             foreach (SettingDefinition d in SettingDefinitions.All)
             {
                 // null reaches the rule table and must give InvalidSetting, never "no validation rule".
-                var ex = Assert.Throws<G5MailException>(() => SettingsValidator.Normalize(d, null));
+                var ex = Assert.Throws<G5MailErrorException>(() => SettingsValidator.Normalize(d, null));
                 Assert.Equal(ErrorIds.InvalidSetting, ex.ErrorId);
             }
         }

@@ -1,0 +1,31 @@
+using System;
+
+namespace G5Mail.Core.Messages
+{
+    /// <summary>What every message of one Send-G5Document call shares.</summary>
+    public sealed class ComposeOptions
+    {
+        /// <summary>The sender, "a@b.se" or "Name &lt;a@b.se&gt;" (the From setting or -From).</summary>
+        public string From { get; set; } = string.Empty;
+
+        /// <summary>
+        /// True when the message may have no sender: Outlook sends from its own account, and an unsent draft gets
+        /// its sender when the user sends it. An empty <see cref="From"/> then means "no From header".
+        /// </summary>
+        public bool SenderOptional { get; set; }
+
+        /// <summary>SendCopyToSelf: the sender is added as Cc or Bcc (unless already a recipient).</summary>
+        public CopyToSelf CopyToSelf { get; set; } = CopyToSelf.None;
+
+        /// <summary>-Subject, with {DocumentIds}, {Part} and {PartCount}; null for the default.</summary>
+        public string? SubjectTemplate { get; set; }
+
+        /// <summary>-Body; null for a short default that lists the attached documents.</summary>
+        public string? Body { get; set; }
+
+        public bool BodyAsHtml { get; set; }
+
+        /// <summary>The Date header; null for the time of composing. (Set in tests for repeatable output.)</summary>
+        public DateTimeOffset? Date { get; set; }
+    }
+}

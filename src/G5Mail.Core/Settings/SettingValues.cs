@@ -1,0 +1,68 @@
+using System;
+using System.Net;
+using System.Security;
+
+namespace G5Mail.Core.Settings
+{
+    /// <summary>
+    /// The settings table of INTERFACE.md. In a scope file every value is optional (null = not set in this scope);
+    /// the effective settings are System overlaid with User, then defaults (see <see cref="Defaults"/>).
+    /// Secrets are held only as SecureString (inside NetworkCredential for passwords).
+    /// </summary>
+    public sealed class SettingValues
+    {
+        public MailMethod? Method { get; set; }
+        public string? Server { get; set; }
+        public int? Port { get; set; }
+        public bool? UseSsl { get; set; }
+        public NetworkCredential? Credential { get; set; }
+        public string? From { get; set; }
+        public Guid? ClientId { get; set; }
+        public string? TenantId { get; set; }
+        public AuthenticationFlow? AuthenticationFlow { get; set; }
+        public SecureString? ClientSecret { get; set; }
+        public DateTime? ClientSecretExpiresOn { get; set; }
+        public double? MaxAttachmentSizeMB { get; set; }
+        public bool? CombineDocuments { get; set; }
+        public CopyToSelf? SendCopyToSelf { get; set; }
+        public ExchangeOnlineProtocol? ExchangeOnlineProtocol { get; set; }
+        public Uri? AuthorityHost { get; set; }
+        public Uri? GraphEndpoint { get; set; }
+        public string? CertificateThumbprint { get; set; }
+        public bool? SkipCertificateCheck { get; set; }
+        public int? TimeoutSeconds { get; set; }
+
+        /// <summary>Setting names, exactly as the contract spells them (parameter and property names).</summary>
+        public static readonly string[] Names =
+        {
+            "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
+            "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
+            "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
+            "TimeoutSeconds",
+        };
+    }
+
+    /// <summary>Defaults that apply when neither scope sets a value.</summary>
+    public static class Defaults
+    {
+        public const int Port = 0;
+        public const bool UseSsl = false;
+        public const AuthenticationFlow Flow = AuthenticationFlow.ClientSecret;
+        public const double MaxAttachmentSizeMB = 10;
+        public const bool CombineDocuments = false;
+        public const CopyToSelf SendCopyToSelf = CopyToSelf.None;
+        public const ExchangeOnlineProtocol Protocol = ExchangeOnlineProtocol.Graph;
+        public static readonly Uri AuthorityHost = new Uri("https://login.microsoftonline.com");
+        public static readonly Uri GraphEndpoint = new Uri("https://graph.microsoft.com");
+        public const bool SkipCertificateCheck = false;
+
+        /// <summary>
+        /// How long one network step may take (connect, greeting, TLS handshake, each command's reply, each HTTP request):
+        /// long enough for a slow relay on a bad line, short enough that a dead one costs a scheduled run seconds, not hours.
+        /// </summary>
+        public const int TimeoutSeconds = 30;
+        public const int MinTimeoutSeconds = 1;
+        public const int MaxTimeoutSeconds = 600;
+        public const long BytesPerMB = 1_048_576;
+    }
+}

@@ -1,0 +1,183 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
+using G5Mail.Core.Messages;
+using MimeKit;
+
+namespace G5Mail.Core.Transports.Drafts
+{
+    /// <summary>
+    /// Send-G5Document -DraftDirectory: each message becomes an RFC 5322 .eml file with "X-Unsent: 1", which classic
+    /// Outlook opens as a new, unsent message ready to send (and other mail programs open as a message). Bcc stays in
+    /// the file because nothing has been sent yet. Files are written whole or not at all (temp file + rename) and an
+    /// existing file is never replaced: a name already taken gets " (2)", " (3)", ...
+    /// </summary>
+    public sealed class DraftWriter
+    {
+        /// <summary>The header that makes Outlook open an .eml file as a message to send rather than one received.</summary>
+        public const string UnsentHeader = "X-Unsent";
+
+        /// <summary>
+        /// UTF-8 bytes of a name before the counter and ".eml": well inside the 255-byte name limit of NTFS, APFS and
+        /// ext4, with room for " (9999).eml".
+        /// </summary>
+        internal const int MaxNameBytes = 150;
+
+        internal const int MaxCounter = 9999;
+
+        private const string Extension = ".eml";
+
+        private static readonly HashSet<char> Invalid = new HashSet<char>(
+            Path.GetInvalidFileNameChars().Concat(new[] { '<', '>', ':', '"', '/', '\\', '|', '?', '*' }));
+
+        private static readonly HashSet<string> DeviceNames = new HashSet<string>(
+            new[] { "CON", "PRN", "AUX", "NUL" }
+                .Concat(Enumerable.Range(0, 10).Select(i => "COM" + i))
+                .Concat(Enumerable.Range(0, 10).Select(i => "LPT" + i)),
+            StringComparer.OrdinalIgnoreCase);
+
+        public DraftWriter(string directory)
+        {
+            if (string.IsNullOrWhiteSpace(directory))
+            {
+                throw new ArgumentException("A draft directory is needed.", nameof(directory));
+            }
+
+            Directory = Path.GetFullPath(directory);
+        }
+
+        /// <summary>The folder the drafts go to (full path); created when the first draft is written.</summary>
+        public string Directory { get; }
+
+        /// <summary>Writes one draft and returns its full path. Failures are G5MailExceptions (PermissionDenied, SendFailed).</summary>
+        public string Write(OutgoingMessage message, CancellationToken cancellationToken = default)
+        {
+            if (message == null)
+            {
+                throw new ArgumentNullException(nameof(message));
+            }
+
+            string name = FileNameFor(message.DocumentIds, message.Part, message.PartCount);
+            try
+            {
+                // Written whole or not at all, and never over an existing file: a name taken (now, or by another process
+                // meanwhile) moves on to the next counter.
+                string? written = AtomicFile.WriteNew(Directory,
+                    Enumerable.Range(1, MaxCounter).Select(counter => counter == 1 ? name + Extension : $"{name} ({counter}){Extension}"),
+                    file =>
+                    {
+                        using (MimeMessage mime = message.ToMimeMessage())
+                        {
+                            mime.Headers.Add(UnsentHeader, "1");
+                            mime.WriteTo(OutgoingMessage.CreateFormatOptions(), file, cancellationToken);
+                        }
+                    },
+                    FileProtection.ReadableByAll);
+                return written ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.WriteError,
+                    $"The draft was not written: '{name}{Extension}' and {MaxCounter - 1} numbered variants already exist in {Directory}. "
+                    + "Move the old drafts away or choose another -DraftDirectory.", Directory);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new G5MailErrorException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                    $"The draft was not written: no permission to write in {Directory}. Choose a folder you can write to with -DraftDirectory.",
+                    Directory, ex);
+            }
+            catch (IOException ex)
+            {
+                string why = File.Exists(Directory) ? "it is a file, not a folder" : ex.Message;
+                throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.WriteError,
+                    $"The draft was not written to {Directory}: {why}", Directory, ex);
+            }
+        }
+
+        /// <summary>
+        /// The file name without counter and extension: the document ids joined by "_", "_part2of3" for a split
+        /// message; characters no file system accepts become "_", Windows device names get a leading "_", and a long
+        /// list of ids ends in "_and12more" to keep the name short.
+        /// </summary>
+        public static string FileNameFor(IReadOnlyList<string> documentIds, int part, int partCount)
+        {
+            if (documentIds == null)
+            {
+                throw new ArgumentNullException(nameof(documentIds));
+            }
+
+            string suffix = partCount > 1 ? $"_part{part}of{partCount}" : string.Empty;
+            List<string> ids = documentIds.Select(Clean).Where(id => id.Length > 0).ToList();
+            if (ids.Count == 0)
+            {
+                ids.Add("document");
+            }
+
+            var joined = new StringBuilder(ids[0]);
+            int used = 1;
+            while (used < ids.Count)
+            {
+                int left = ids.Count - used - 1;
+                string more = left > 0 ? $"_and{left}more" : string.Empty;
+                if (Utf8(joined + "_" + ids[used] + more + suffix) > MaxNameBytes)
+                {
+                    break;
+                }
+
+                joined.Append('_').Append(ids[used]);
+                used++;
+            }
+
+            string name = joined.ToString();
+            string tail = (used < ids.Count ? $"_and{ids.Count - used}more" : string.Empty) + suffix;
+            name = Truncate(name, MaxNameBytes - Utf8(tail)).TrimEnd(' ', '.') + tail;
+
+            int dot = name.IndexOf('.');
+            string stem = (dot < 0 ? name : name.Substring(0, dot)).TrimEnd(' ');
+            return DeviceNames.Contains(stem) ? "_" + name : name;
+        }
+
+        /// <summary>One id as file-name text: invalid and control characters become "_"; no leading or trailing dots or spaces.</summary>
+        private static string Clean(string id)
+        {
+            var text = new StringBuilder(id?.Length ?? 0);
+            foreach (char c in id ?? string.Empty)
+            {
+                text.Append(c < 32 || c == 127 || Invalid.Contains(c) ? '_' : c);
+            }
+
+            // A trailing dot or space is dropped by Windows, a leading dot hides the file on Unix.
+            return text.ToString().Trim(' ', '.');
+        }
+
+        private static int Utf8(string text) => Encoding.UTF8.GetByteCount(text);
+
+        /// <summary>The longest prefix of <paramref name="text"/> within <paramref name="maxBytes"/> UTF-8 bytes, never splitting a surrogate pair.</summary>
+        private static string Truncate(string text, int maxBytes)
+        {
+            if (Utf8(text) <= maxBytes)
+            {
+                return text;
+            }
+
+            int length = 0;
+            int bytes = 0;
+            while (length < text.Length)
+            {
+                int width = char.IsHighSurrogate(text[length]) && length + 1 < text.Length ? 2 : 1;
+                int size = Encoding.UTF8.GetByteCount(text.Substring(length, width));
+                if (bytes + size > maxBytes)
+                {
+                    break;
+                }
+
+                bytes += size;
+                length += width;
+            }
+
+            return text.Substring(0, length);
+        }
+    }
+}
