@@ -229,7 +229,10 @@ namespace G5Mail.Commands
             }
 
             _elapsed.Stop();
-            WriteSummary(run.Report(MyInvocation.MyCommand.Name, _elapsed.Elapsed));
+            if (!CancellationToken.IsCancellationRequested)
+            {
+                WriteSummary(run.Report(MyInvocation.MyCommand.Name, _elapsed.Elapsed));
+            }
         }
 
         bool IRunHost<SendResult>.ShouldProcess(string target, string action) => ShouldProcess(target, action);
