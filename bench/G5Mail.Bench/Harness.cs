@@ -15,6 +15,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Messages;
 using G5Mail.Bench.Sink;
+using G5Mail.TestSmtp;
 using MimeKit;
 
 namespace G5Mail.Bench;
@@ -90,8 +91,7 @@ public sealed class Harness
         var sections = new List<ReportSection>();
         using var work = new WorkFolder();
         using var certificates = BenchCertificates.Create();
-        using var sink = new SmtpSink(new SmtpSinkOptions(certificates.Server, UserName, _password));
-        sink.Start();
+        using var sink = TestSmtpServer.StartSink(certificates.Server, new NetworkCredential(UserName, _password));
         using var proxy = new LatencyProxy(sink.EndPoint, TimeSpan.FromMilliseconds(_delayMs));
         proxy.Start();
         var setup = new Setup(work, certificates, sink, proxy, work.CreatePdf("invoice.pdf", PdfSize));
@@ -166,7 +166,7 @@ public sealed class Harness
         }
     }
 
-    private sealed record Setup(WorkFolder Work, BenchCertificates Certificates, SmtpSink Sink, LatencyProxy Proxy, string Pdf);
+    private sealed record Setup(WorkFolder Work, BenchCertificates Certificates, TestSmtpServer Sink, LatencyProxy Proxy, string Pdf);
 
     /// <summary>Per-message times seen at the sink for one client run.</summary>
     private sealed record RunStats(string Client, int Messages, int Connections, double MedianMs, double MeanMs, double P90Ms, double WallMs, string? Error)
@@ -196,7 +196,7 @@ public sealed class Harness
         return new RunStats(client, messages.Length, snapshot.Connections, Statistics.Median(intervals), mean, Statistics.Percentile(intervals, 0.9), wall.TotalMilliseconds, error);
     }
 
-    private async Task<RunStats> MeasureAsync(string client, SmtpSink sink, int expected, Func<Task<ChildResult>> run)
+    private async Task<RunStats> MeasureAsync(string client, TestSmtpServer sink, int expected, Func<Task<ChildResult>> run)
     {
         sink.Reset();
         ChildResult result = await run().ConfigureAwait(false);
@@ -636,8 +636,7 @@ public sealed class Harness
         using var work = new WorkFolder();
         string large = work.CreateRandomFile("large.pdf", largeMiB * 1024L * 1024);
         // The stand-in delivers what Graph "sends" over plain SMTP: to a second sink that takes mail without AUTH.
-        using var relay = new SmtpSink(new SmtpSinkOptions(setup.Certificates.Server, UserName, _password) { AllowAnonymous = true });
-        relay.Start();
+        using var relay = TestSmtpServer.StartSink(setup.Certificates.Server, account: null);
         ChildResult result = await RunPwshScriptAsync("Send-Graph.ps1", TimeSpan.FromMinutes(10),
             "-Module", _module, "-Root", _root, "-Pdf", setup.Pdf, "-Large", large, "-Count", Str(count), "-RelayPort", Str(relay.EndPoint.Port)).ConfigureAwait(false);
         if (result.ExitCode != 0 || result.JsonLine is not { } line)

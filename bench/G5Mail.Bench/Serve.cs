@@ -1,9 +1,11 @@
 using System;
+using System.Net;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using G5Mail.Bench.Sink;
+using G5Mail.TestSmtp;
 
 namespace G5Mail.Bench;
 
@@ -20,8 +22,7 @@ public static class Serve
                           ?? throw new InvalidOperationException($"Set {Harness.PasswordVariable} to the AUTH password the sink should accept.");
         string user = arguments.Optional("user") ?? "bench-user";
         using var certificates = BenchCertificates.Create();
-        using var sink = new SmtpSink(new SmtpSinkOptions(certificates.Server, user, password));
-        sink.Start();
+        using var sink = TestSmtpServer.StartSink(certificates.Server, new NetworkCredential(user, password));
         using var proxy = new LatencyProxy(sink.EndPoint, TimeSpan.FromMilliseconds(arguments.Int("delay-ms", 5)));
         proxy.Start();
         Console.WriteLine($"sink 127.0.0.1:{sink.EndPoint.Port}  proxy 127.0.0.1:{proxy.EndPoint.Port}  user {user}  thumbprint {certificates.ServerThumbprint}");

@@ -20,6 +20,7 @@ using G5Mail.Core.Settings;
 using G5Mail.Core.Transports;
 using G5Mail.Core.Transports.Exchange;
 using MimeKit;
+using G5Mail.TestSmtp;
 using Xunit;
 
 namespace G5Mail.TestServers.Tests;
@@ -34,7 +35,7 @@ public sealed class EwsFixture : IAsyncLifetime
     public const string Unresolvable = "nobody@olbryggeriet.example";
 
     public TestPki Pki { get; } = new();
-    public SmtpSink Sink { get; } = new();
+    public TestSmtpServer Sink { get; } = TestSmtpServer.Start();
     public TestServerHost Host { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public string ServerThumbprint { get; private set; } = "";
@@ -69,7 +70,7 @@ public sealed class EwsFixture : IAsyncLifetime
     {
         Http.Dispose();
         await Host.DisposeAsync();
-        await Sink.DisposeAsync();
+        Sink.Dispose();
         Pki.Dispose();
         Directory.Delete(Folder, true);
     }
@@ -78,9 +79,7 @@ public sealed class EwsFixture : IAsyncLifetime
     {
         (await Http.PostAsync(BaseUrl + "/_test/ews/reset", null)).EnsureSuccessStatusCode();
         (await Http.PostAsync(BaseUrl + "/_test/reset", null)).EnsureSuccessStatusCode();
-        while (Sink.Messages.TryDequeue(out _))
-        {
-        }
+        Sink.Reset();
     }
 
     public async Task FaultAsync(object rule)
@@ -200,7 +199,7 @@ public sealed class EwsStandInTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.InternalServerError, (await PostAsync(CreateItem("<t:Body>x</t:Body>" + Recipient))).Status);
         string wrongNs = CreateItem(Recipient).Replace("<t:Message>", "<m:Message>").Replace("</t:Message>", "</m:Message>");
         Assert.Equal(HttpStatusCode.InternalServerError, (await PostAsync(wrongNs)).Status);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -225,7 +224,7 @@ public sealed class EwsStandInTests : IAsyncLifetime
         XElement version = body.Descendants(XName.Get("ServerVersionInfo", EwsNs.Types)).Single();
         Assert.Equal("15", (string?)version.Attribute("MajorVersion"));
         Assert.Equal("2", (string?)version.Attribute("MinorVersion"));
-        Assert.Single(_f.Sink.Messages);
+        Assert.Single(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -327,8 +326,8 @@ public sealed class EwsClientTests : IAsyncLifetime
             new DocumentRequest { Paths = new[] { pdf, xml }, To = new[] { "Inköp Åhus <inkop@ahustra.example>" } }).Single();
 
         Assert.True(outcome.Status == SendStatus.Sent, outcome.Error);
-        Assert.True(_f.Sink.Messages.TryDequeue(out SmtpSink.ReceivedMail? mail));
-        MimeMessage mime = MimeMessage.Load(new MemoryStream(mail!.Data));
+        AcceptedMessage mail = Assert.Single(_f.Sink.Accepted);
+        MimeMessage mime = MimeMessage.Load(new MemoryStream(mail.Data));
         Assert.Equal(outcome.MessageId!.Trim('<', '>'), mime.MessageId);
         Assert.Equal("Beställning Offert Åhus 1001", mime.Subject);
         Assert.Equal(EwsFixture.Anna, mime.From.Mailboxes.Single().Address);
@@ -364,7 +363,7 @@ public sealed class EwsClientTests : IAsyncLifetime
         Assert.Equal(new[] { TimeSpan.FromMilliseconds(1234), TimeSpan.FromMilliseconds(1234) }, waits);
         Assert.Equal(2, log.Lines.Count(l => l.Contains("after ErrorServerBusy (BackOffMilliseconds 1234)", StringComparison.Ordinal)));
         Assert.Equal(3, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
-        Assert.Single(_f.Sink.Messages);
+        Assert.Single(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -383,7 +382,7 @@ public sealed class EwsClientTests : IAsyncLifetime
         Assert.Contains("tried 4 times", outcome.Exception!.Message);
         Assert.Equal(3, waits.Count);
         Assert.Equal(4, (int?)(await _f.StatsAsync())["byRoute"]!["ews.CreateItem"]);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -435,7 +434,7 @@ public sealed class EwsClientTests : IAsyncLifetime
         outcomes = Send(locked, () => TransportFactory.Create(locked, log), log,
             new DocumentRequest { Paths = new[] { File("r3.pdf", 1_000, 9) }, To = new[] { "kund@example.se" } });
         Assert.Equal(ErrorIds.PermissionDenied, outcomes.Single().Exception!.ErrorId);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -462,7 +461,7 @@ public sealed class EwsClientTests : IAsyncLifetime
             new DocumentRequest { Paths = new[] { File("big2.pdf", 300_000, 11) }, To = new[] { "kund@example.se" } }).Single();
         Assert.Equal(ErrorIds.MessageTooLarge, outcome.Exception!.ErrorId);
         Assert.Contains("ErrorMessageSizeExceeded", outcome.Exception.Message);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -475,7 +474,7 @@ public sealed class EwsClientTests : IAsyncLifetime
             .ToArray();
         List<SendResult> outcomes = Send(settings, () => TransportFactory.Create(settings, log), log, requests);
         Assert.All(outcomes, o => Assert.Equal(SendStatus.Sent, o.Status));
-        Assert.Equal(5, _f.Sink.Messages.Count);
+        Assert.Equal(5, _f.Sink.Accepted.Count);
         JsonNode stats = await _f.StatsAsync();
         Assert.Equal(5, (int?)stats["byRoute"]!["ews.CreateItem"]);
         // Basic goes pre-emptively after the first challenge: the 401s of signing in once (Windows authentication first, which

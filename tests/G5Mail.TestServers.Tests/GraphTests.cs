@@ -11,6 +11,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Transports;
 using MimeKit;
+using G5Mail.TestSmtp;
 using Xunit;
 
 namespace G5Mail.TestServers.Tests;
@@ -79,9 +80,9 @@ public sealed class GraphTests
         (int status, JsonNode? _, _) = await _f.SendAsync(HttpMethod.Post, $"/v1.0/users/{ServerFixture.Alice}/sendMail", token, ServerFixture.Json(body));
 
         Assert.Equal(202, status);
-        SmtpSink.ReceivedMail mail = Assert.Single(_f.Sink.Messages);
-        Assert.Equal(ServerFixture.Alice, mail.MailFrom);
-        Assert.Equal(new[] { "customer@example.test", "copy@example.test", "hidden@example.test" }, mail.RcptTo);
+        AcceptedMessage mail = Assert.Single(_f.Sink.Accepted);
+        Assert.Equal(ServerFixture.Alice, mail.From);
+        Assert.Equal(new[] { "customer@example.test", "copy@example.test", "hidden@example.test" }, mail.Recipients);
         MimeMessage mime = MimeMessage.Load(new MemoryStream(mail.Data));
         Assert.Equal(ServerFixture.Alice, mime.From.Mailboxes.Single().Address);
         Assert.Equal("Order 1001", mime.Subject);
@@ -101,7 +102,7 @@ public sealed class GraphTests
         string token = await _f.AliceTokenAsync();
         (int status, _, _) = await _f.SendAsync(HttpMethod.Post, "/v1.0/me/sendMail", token, ServerFixture.Json(new JsonObject { ["message"] = MessageJson("ROPC") }));
         Assert.Equal(202, status);
-        Assert.Equal(ServerFixture.Alice, Assert.Single(_f.Sink.Messages).MailFrom);
+        Assert.Equal(ServerFixture.Alice, Assert.Single(_f.Sink.Accepted).From);
 
         // Delegated tokens reach only their own mailbox, and /me needs a user.
         (status, JsonNode? err, _) = await _f.SendAsync(HttpMethod.Post, $"/v1.0/users/{ServerFixture.Mfa}/sendMail", token, ServerFixture.Json(new JsonObject { ["message"] = MessageJson("x") }));
@@ -165,7 +166,7 @@ public sealed class GraphTests
         Assert.Contains(messagePart, (string?)body["error"]!["message"]);
         Assert.NotNull(body["error"]!["innerError"]!["request-id"]);
         Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString());
-        Assert.DoesNotContain(_f.Sink.Messages, m => MimeMessage.Load(new MemoryStream(m.Data)).Subject == "x");
+        Assert.DoesNotContain(_f.Sink.Accepted, m => MimeMessage.Load(new MemoryStream(m.Data)).Subject == "x");
     }
 
     [Fact]
@@ -190,7 +191,7 @@ public sealed class GraphTests
         (status, body, _) = await _f.SendAsync(HttpMethod.Post, $"/v1.0/users/{ServerFixture.Alice}/sendMail", noGraph, ServerFixture.Json(new JsonObject { ["message"] = MessageJson("x") }));
         Assert.Equal(401, status);
         Assert.Equal("Either scp or roles claim need to be present in the token.", (string?)body!["error"]!["message"]);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]
@@ -252,11 +253,11 @@ public sealed class GraphTests
         Assert.Equal(429, status);
         Assert.Equal("TooManyRequests", (string?)body!["error"]!["code"]);
         Assert.Equal(TimeSpan.FromSeconds(1), response.Headers.RetryAfter!.Delta);
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
 
         (status, _, _) = await send();
         Assert.Equal(202, status);
-        Assert.Single(_f.Sink.Messages);
+        Assert.Single(_f.Sink.Accepted);
         JsonNode stats = await _f.StatsAsync();
         Assert.Equal(1, (int)stats["faultsInjected"]!);
         Assert.Equal(2, (int)stats["graphRequests"]!["byRoute"]!["sendMail"]!);
@@ -285,7 +286,7 @@ public sealed class GraphTests
         Assert.Equal(claims, System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(encoded)));
         (status, _, _) = await send();
         Assert.Equal(202, status);
-        Assert.Equal(2, _f.Sink.Messages.Count);
+        Assert.Equal(2, _f.Sink.Accepted.Count);
     }
 
     [Fact]
@@ -304,7 +305,7 @@ public sealed class GraphTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _f.Http.SendAsync(request, cts.Token));
         Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1.9), $"gave up after {watch.Elapsed}");
-        Assert.Empty(_f.Sink.Messages);
+        Assert.Empty(_f.Sink.Accepted);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Identity.Client;
 using G5Mail.Core.Transports.ExchangeOnline;
+using G5Mail.TestSmtp;
 using Xunit;
 
 namespace G5Mail.TestServers.Tests;
@@ -40,7 +41,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public const string MfaPassword = "Mfa-Password-2!";
 
     public TestPki Pki { get; } = new();
-    public SmtpSink Sink { get; } = new();
+    public TestSmtpServer Sink { get; } = TestSmtpServer.Start();
     public TestServerHost Host { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
 
@@ -112,7 +113,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         Http.Dispose();
         await Host.DisposeAsync();
-        await Sink.DisposeAsync();
+        Sink.Dispose();
         Pki.Dispose();
     }
 
@@ -120,9 +121,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         using HttpResponseMessage r = await Http.PostAsync($"{BaseUrl}/_test/reset", null);
         r.EnsureSuccessStatusCode();
-        while (Sink.Messages.TryDequeue(out _))
-        {
-        }
+        Sink.Reset();
     }
 
     public IConfidentialClientApplication Confidential(Guid clientId, string secret, string? tenant = null) =>

@@ -99,7 +99,7 @@ public sealed class UploadTests
         (status, _, _) = await _f.SendAsync(HttpMethod.Post, $"/v1.0/users/{ServerFixture.Alice}/messages/{messageId}/send", token);
         Assert.Equal(202, status);
 
-        MimeMessage mime = MimeMessage.Load(new MemoryStream(Assert.Single(_f.Sink.Messages).Data));
+        MimeMessage mime = MimeMessage.Load(new MemoryStream(Assert.Single(_f.Sink.Accepted).Data));
         Assert.Equal("Invoice 2002", mime.Subject);
         Assert.Equal("2002", mime.Headers["X-G5Mail-DocumentIds"]);
         Assert.Equal("<p>Invoice attached.</p>", mime.HtmlBody);

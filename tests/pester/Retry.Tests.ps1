@@ -1,10 +1,10 @@
-# Send-G5Document against the fault-injecting SMTP server (tests/G5Mail.FaultSmtp, loaded into this process): for each
+# Send-G5Document against the test SMTP server with faults armed (tests/G5Mail.TestSmtp, loaded into this process): for each
 # injected fault, what arrived at the server (each document exactly once, or not at all) and each result's Status,
 # error id and the retries -Verbose shows. Prints the figures: scenarios injected, documents sent, duplicates, lost.
 BeforeAll {
     Import-Module (Join-Path $env:G5MAIL_REPO_ROOT 'tests/pester/TestHelpers.psm1') -Force
     Import-Module $env:G5MAIL_MODULE_PATH -Force
-    Import-FaultSmtpServer
+    Import-TestSmtpServer
 
     $script:Docs = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-retry-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:Docs | Out-Null
@@ -22,7 +22,7 @@ BeforeAll {
     # Sends the first document (hit by the fault) and a second one (after it); returns results, errors, verbose text and the server's record.
     function script:Invoke-FaultScenario {
         param([string] $Stage, [int] $Code, [int] $Times, [string] $First, [int] $RetryCount = 3)
-        $server = [G5Mail.FaultSmtp.FaultSmtpServer]::Start()
+        $server = [G5Mail.TestSmtp.TestSmtpServer]::Start()
         try {
             if ($Code -eq 0) { [void] $server.Drop($Stage, $Times) } else { [void] $server.Reply($Stage, $Code, $Times) }
             Set-G5MailSetting -Scope System -Port $server.Port -WarningAction SilentlyContinue

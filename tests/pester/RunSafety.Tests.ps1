@@ -1,14 +1,14 @@
 using namespace System.Security.Cryptography
 using namespace System.Security.Cryptography.X509Certificates
 
-# What a failing account or server costs a scheduled Send-G5Document run, against the fault-injecting SMTP server
-# (tests/G5Mail.FaultSmtp, loaded into this process), which counts the logins it saw: one failed login per run
+# What a failing account or server costs a scheduled Send-G5Document run, against the test SMTP server with faults armed
+# (tests/G5Mail.TestSmtp, loaded into this process), which counts the logins it saw: one failed login per run
 # whatever the documents and connections, a silent relay given up after one message's retries, TLS on connect found on
 # any port. Prints the figures (failed logins, seconds).
 BeforeAll {
     Import-Module (Join-Path $env:G5MAIL_REPO_ROOT 'tests/pester/TestHelpers.psm1') -Force
     Import-Module $env:G5MAIL_MODULE_PATH -Force
-    Import-FaultSmtpServer
+    Import-TestSmtpServer
 
     $script:Docs = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-runsafety-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $script:Docs | Out-Null
@@ -28,7 +28,7 @@ BeforeAll {
 
     function script:New-FaultServer {
         param([switch] $WithAccount)
-        $server = [G5Mail.FaultSmtp.FaultSmtpServer]::Start()
+        $server = [G5Mail.TestSmtp.TestSmtpServer]::Start()
         if ($WithAccount) { $server.Account = [Net.NetworkCredential]::new('faktura', $script:Password) }
         Set-G5MailSetting -Scope System -Port $server.Port -WarningAction SilentlyContinue
         $server

@@ -399,8 +399,8 @@ Describe 'Stopping (Ctrl+C)' {
     It 'stops all four connections of -ThrottleLimit 4 at once' {
         # The run sends its first message alone (until one went through, it risks one login only); the server answers
         # that one, then holds the reply to every later message far longer than the test, so four connections wait.
-        Import-FaultSmtpServer
-        $server = [G5Mail.FaultSmtp.FaultSmtpServer]::Start()
+        Import-TestSmtpServer
+        $server = [G5Mail.TestSmtp.TestSmtpServer]::Start()
         $server.HoldRepliesAfter(1, [TimeSpan]::FromMinutes(5))
         try {
             $env:G5MAIL_CONFIG_DIR = New-TestConfigDir

@@ -181,11 +181,11 @@ function Get-BytesHash {
     [Convert]::ToHexString([System.Security.Cryptography.SHA256]::HashData($Bytes))
 }
 
-# Loads the fault-injecting SMTP server (tests/G5Mail.FaultSmtp) into this process once; it is built with the solution.
-function Import-FaultSmtpServer {
-    if ('G5Mail.FaultSmtp.FaultSmtpServer' -as [type]) { return }
-    $dll = Join-Path $script:RepoRoot 'tests/G5Mail.FaultSmtp/bin/Release/net10.0/G5Mail.FaultSmtp.dll'
-    if (-not (Test-Path $dll)) { throw "The fault SMTP server is not built: '$dll'. Run 'dotnet build G5Mail.sln -c Release' first." }
+# Loads the test SMTP server (tests/G5Mail.TestSmtp: faults, scripted replies) into this process once; it is built with the solution.
+function Import-TestSmtpServer {
+    if ('G5Mail.TestSmtp.TestSmtpServer' -as [type]) { return }
+    $dll = Join-Path $script:RepoRoot 'tests/G5Mail.TestSmtp/bin/Release/net10.0/G5Mail.TestSmtp.dll'
+    if (-not (Test-Path $dll)) { throw "The test SMTP server is not built: '$dll'. Run 'dotnet build G5Mail.sln -c Release' first." }
     Add-Type -Path $dll
 }
 

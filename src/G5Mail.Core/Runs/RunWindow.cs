@@ -66,15 +66,17 @@ namespace G5Mail.Core.Runs
                 {
                     TWork item = items[next++];
                     TResult? decided = instead(item);
-                    _queue.Enqueue(new Entry(item, decided != null ? Task.FromResult(decided) : Start(item, cancellationToken)));
+                    var entry = new Entry(item);
+                    entry.Send = decided != null ? Task.FromResult(decided) : Start(entry, cancellationToken);
+                    _queue.Enqueue(entry);
                 }
-                else if (_limit > 1 && _queue.Count > 0 && !_queue.Peek().Send.IsCompleted)
+                else if (_limit > 1 && _queue.Count > 0 && !_queue.Peek().IsDone)
                 {
                     // Every connection busy, or nothing left to start: until a send ends, or it is time for idle again.
                     _ended.Wait(tick, cancellationToken);
                 }
 
-                while (_queue.Count > 0 && _queue.Peek().Send.IsCompleted)
+                while (_queue.Count > 0 && _queue.Peek().IsDone)
                 {
                     Entry done = _queue.Dequeue();
                     emit(done.Item, done.Send.GetAwaiter().GetResult()); // rethrows the cancellation of a send Ctrl+C stopped
@@ -82,8 +84,9 @@ namespace G5Mail.Core.Runs
             }
         }
 
-        private Task<TResult> Start(TWork item, CancellationToken cancellationToken)
+        private Task<TResult> Start(Entry entry, CancellationToken cancellationToken)
         {
+            TWork item = entry.Item;
             if (_limit == 1)
             {
                 TResult result = _send(item, cancellationToken).GetAwaiter().GetResult();
@@ -107,6 +110,9 @@ namespace G5Mail.Core.Runs
                     }
                     finally
                     {
+                        // Marked done before the wake-up: the task itself completes only after this block, and the
+                        // caller woken by the release must already see the entry as ready to take.
+                        entry.IsDone = true;
                         Interlocked.Decrement(ref _running);
                         _ended.Release();
                     }
@@ -138,16 +144,25 @@ namespace G5Mail.Core.Runs
             _ended.Dispose();
         }
 
-        private readonly struct Entry
+        private sealed class Entry
         {
-            public Entry(TWork item, Task<TResult> send)
+            private volatile bool _done;
+
+            public Entry(TWork item)
             {
                 Item = item;
-                Send = send;
             }
 
             public TWork Item { get; }
-            public Task<TResult> Send { get; }
+
+            public Task<TResult> Send { get; set; } = null!;
+
+            /// <summary>The send has ended (its result may be taken, waiting at most for the task to complete).</summary>
+            public bool IsDone
+            {
+                get => _done || Send.IsCompleted;
+                set => _done = value;
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ using G5Mail.Core.Errors;
 using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Transports.Smtp;
-using G5Mail.FaultSmtp;
+using G5Mail.TestSmtp;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -18,7 +18,7 @@ namespace G5Mail.Core.Tests.Runs
 {
     /// <summary>
     /// -ThrottleLimit: the whole send pipeline (SendRun.Deliver as the cmdlet drives it, DeliveryRetry, the real
-    /// SmtpTransport over MailKit, the send journal) against the fault-injecting SMTP server, which can hold each
+    /// SmtpTransport over MailKit, the send journal) against the test SMTP server with faults armed, which can hold each
     /// message after its final dot for a while (a relay that scans mail) and counts how many it holds at once.
     /// </summary>
     public sealed class ThrottleTests : IDisposable
@@ -39,7 +39,7 @@ namespace G5Mail.Core.Tests.Runs
         [InlineData(4)]
         public void Messages_go_out_on_as_many_connections_at_once_as_the_limit_allows_and_no_more(int limit)
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             // After the first message (sent alone), each of the first `limit` messages is held until all of them have
             // arrived, then answered after 500 ms: if the run sends in parallel, all connections wait at once, however
             // slowly this machine opens them.
@@ -69,7 +69,7 @@ namespace G5Mail.Core.Tests.Runs
         [Fact]
         public void Outcomes_come_back_in_input_order_even_when_later_messages_finish_first()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             // The first message goes out alone (until one message went through, the run tries one connection only); the
             // second is held until the six after it have gone out on the other three connections (waited for, not timed,
             // so a slow machine cannot reorder them).
@@ -96,7 +96,7 @@ namespace G5Mail.Core.Tests.Runs
         [Fact]
         public void A_failure_on_one_connection_does_not_stop_the_others()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             server.ReplyDelay = _ => TimeSpan.FromMilliseconds(50);
             server.Reply(FaultStage.RcptTo, 550); // permanent: one message fails for good
             server.Drop(FaultStage.MailFrom);     // transient: one connection dies, its message is retried on a new one
@@ -118,7 +118,7 @@ namespace G5Mail.Core.Tests.Runs
         [Fact]
         public void Retries_Uncertain_and_the_journal_with_several_connections_lose_nothing_and_repeat_nothing()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             server.ReplyDelay = _ => TimeSpan.FromMilliseconds(50);
             server.Reply(FaultStage.MailFrom, 451, times: 2);
             server.Reply(FaultStage.Data, 421);
@@ -183,7 +183,7 @@ namespace G5Mail.Core.Tests.Runs
         [Fact]
         public void Cancelling_stops_every_connection_at_once_and_the_journal_keeps_their_intents()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             // Far longer than the test: only a client that stops waiting ends these sends. The first message, which the
             // run sends alone before it opens more connections, goes through at once.
             server.ReplyDelay = m => m.Recipients.Contains("kund0@example.se") ? TimeSpan.Zero : TimeSpan.FromMinutes(5);
@@ -255,7 +255,7 @@ namespace G5Mail.Core.Tests.Runs
             Assert.Throws<ArgumentOutOfRangeException>(() => new SendRunOptions(new SettingValues()) { ThrottleLimit = SendRunOptions.MaxThrottleLimit + 1 });
         }
 
-        private static void AssertEachArrivedOnce(FaultSmtpServer server, IEnumerable<SendResult> outcomes)
+        private static void AssertEachArrivedOnce(TestSmtpServer server, IEnumerable<SendResult> outcomes)
         {
             IReadOnlyList<AcceptedMessage> accepted = server.Accepted;
             Assert.All(accepted.GroupBy(m => m.MessageId), g => Assert.Single(g));
@@ -272,7 +272,7 @@ namespace G5Mail.Core.Tests.Runs
             InputIndex = i,
         }).ToArray();
 
-        private static SettingValues SettingsFor(FaultSmtpServer server) => new SettingValues
+        private static SettingValues SettingsFor(TestSmtpServer server) => new SettingValues
         {
             Method = MailMethod.Smtp,
             Server = server.Host,
@@ -280,10 +280,10 @@ namespace G5Mail.Core.Tests.Runs
             From = "order@example.se",
         };
 
-        private static SendRun NewRun(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry, SendJournal? journal) =>
+        private static SendRun NewRun(TestSmtpServer server, IRunLog log, int limit, RetryPolicy retry, SendJournal? journal) =>
             RunHarness.NewRun(SettingsFor(server), log, limit, retry, journal);
 
-        private static (List<SendResult> Outcomes, int Transports) Send(FaultSmtpServer server, IRunLog log, int limit, RetryPolicy retry,
+        private static (List<SendResult> Outcomes, int Transports) Send(TestSmtpServer server, IRunLog log, int limit, RetryPolicy retry,
             SendJournal? journal, DocumentRequest[] documents) => RunHarness.Send(SettingsFor(server), log, documents, limit, retry, journal);
     }
 }

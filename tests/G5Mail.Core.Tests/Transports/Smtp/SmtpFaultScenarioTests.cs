@@ -9,7 +9,7 @@ using G5Mail.Core.Settings;
 using G5Mail.Core.Tests.Runs;
 using G5Mail.Core.Transports;
 using G5Mail.Core.Transports.Smtp;
-using G5Mail.FaultSmtp;
+using G5Mail.TestSmtp;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -62,7 +62,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [MemberData(nameof(Scenarios))]
         public void Each_fault_ends_in_the_right_status_and_nothing_arrives_twice(FaultStage stage, int code, int times, SendStatus expected, string? errorId)
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             if (code == 0)
             {
                 server.Drop(stage, times);
@@ -113,7 +113,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public void A_fault_that_outlasts_the_retries_fails_the_message_once_and_the_rest_still_go()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             server.Reply(FaultStage.RcptTo, 451, times: 3);
             var log = new RecordingLog();
 
@@ -130,7 +130,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public void Retries_reconnect_and_say_why_in_the_log()
         {
-            using var server = FaultSmtpServer.Start();
+            using var server = TestSmtpServer.Start();
             server.Reply(FaultStage.MailFrom, 451);
             var log = new RecordingLog();
 
@@ -142,7 +142,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
             Assert.Matches(@"retry 1 of 3 in 0\.0 s after 451 4\.3\.0 Fault injected at MailFrom\.$", retry);
         }
 
-        private List<SendResult> Send(FaultSmtpServer server, IRunLog log, RetryPolicy retry, params (string Id, int Bytes)[] documents)
+        private List<SendResult> Send(TestSmtpServer server, IRunLog log, RetryPolicy retry, params (string Id, int Bytes)[] documents)
         {
             var settings = new SettingValues
             {

@@ -9,6 +9,7 @@ using System.Threading.Tasks;
 using G5Mail.Core.Diagnostics;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Tests.Diagnostics;
+using G5Mail.TestSmtp;
 using G5Mail.Core.Transports.Smtp;
 using MailKit.Security;
 using Xunit;
@@ -18,6 +19,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
     public class SmtpServerProbeTests
     {
         private const string Password = "S3cret-Pw!";
+
+        /// <summary>The account the scripted servers accept.</summary>
+        private static NetworkCredential Account => new NetworkCredential("g5user", Password);
 
         private static SettingValues Settings(int port, bool useSsl = false, NetworkCredential? credential = null, string? pin = null,
             double? maxMB = null)
@@ -78,7 +82,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task ListenerThatNeverSpeaks_IsConnectionTimeoutWithinTheBound()
         {
-            using var server = new ScriptedSmtpServer(s => s.Behaviour = ServerBehaviour.Silent);
+            using var server = TestSmtpServer.Start(s => s.OnConnect = ConnectBehaviour.Silent);
             var watch = Stopwatch.StartNew();
             ServerTestResult result = await Probe(Settings(server.Port), timeoutSeconds: 2);
             watch.Stop();
@@ -107,11 +111,11 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task PlainServer_WhenTlsOnConnectIsExpected_IsTlsExpectedButPlain()
         {
-            using var server = new ScriptedSmtpServer();
+            using var server = TestSmtpServer.Start();
             ServerTestResult result = await ProbeTlsOnConnect(Settings(465, useSsl: true), server.Port);
 
             Finding finding = Single(result, ServerFindingCodes.TlsExpectedButPlain);
-            Assert.Contains("220 scripted.test", finding.Message);
+            Assert.Contains("220 g5mail.test", finding.Message);
             Assert.Contains("587 with STARTTLS", finding.Message);
             Assert.Null(result.TlsProtocol);
             Assert.False(result.Success);
@@ -121,10 +125,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task TlsOnConnectServer_WhenPlainIsExpected_IsPlainExpectedButTls()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             var watch = Stopwatch.StartNew();
             ServerTestResult result = await Probe(Settings(server.Port), timeoutSeconds: 6);
@@ -140,10 +143,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task TlsOnConnectServer_WithUseSsl_GoesOnOverTls_AndWarnsAboutThePort()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             SettingValues settings = Settings(server.Port, useSsl: true, pin: certificate.Thumbprint);
             ServerTestResult result = await Probe(settings, timeoutSeconds: 6);
@@ -161,7 +163,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task UseSsl_AndNoStartTls_IsStartTlsNotOffered_AndNoPasswordIsSent()
         {
-            using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" });
+            using var server = TestSmtpServer.Start(s => { s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" }; s.Account = Account; });
             ServerTestResult result = await Probe(Settings(server.Port, useSsl: true, credential: new NetworkCredential("g5user", Password)));
 
             Finding finding = Single(result, ServerFindingCodes.StartTlsNotOffered);
@@ -176,11 +178,12 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task AuthOfferedOnlyBeforeStartTls_IsAuthOnlyWithoutTls()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Certificate = certificate;
-                s.OfferStartTls = true;
+                s.StartTlsCertificate = certificate;
                 s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" };
+                s.AuthAfterTls = Array.Empty<string>();
+                s.Account = Account;
             });
             ServerTestResult result = await Probe(Settings(server.Port, useSsl: true, credential: new NetworkCredential("g5user", Password),
                 pin: certificate.Thumbprint));
@@ -197,11 +200,11 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task StartTls_WithPinnedCertificate_AndRightPassword_Succeeds()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Certificate = certificate;
-                s.OfferStartTls = true;
+                s.StartTlsCertificate = certificate;
                 s.AuthAfterTls = new[] { "LOGIN", "PLAIN", "XOAUTH2" };
+                s.Account = Account;
                 s.SizeKeyword = "SIZE 52428800";
             });
             ServerTestResult result = await Probe(Settings(server.Port, useSsl: true, credential: new NetworkCredential("g5user", Password),
@@ -229,12 +232,11 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task WrongPassword_IsAuthenticationRejected_WithoutThePassword()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Certificate = certificate;
-                s.OfferStartTls = true;
+                s.StartTlsCertificate = certificate;
                 s.AuthAfterTls = new[] { "PLAIN" };
-                s.Password = "the-right-one";
+                s.Account = new NetworkCredential("g5user", "the-right-one");
             });
             ServerTestResult result = await Probe(Settings(server.Port, useSsl: true, credential: new NetworkCredential("g5user", Password),
                 pin: certificate.Thumbprint));
@@ -251,7 +253,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task PlainConnection_ToARemoteServer_NeverSendsThePassword()
         {
-            using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" });
+            using var server = TestSmtpServer.Start(s => { s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" }; s.Account = Account; });
             // The server is on loopback; the probe is told to treat it as a remote host.
             var probe = new SmtpServerProbe { MayAuthenticateInClear = _ => false };
             ServerTestResult result = await Probe(Settings(server.Port, credential: new NetworkCredential("g5user", Password)), probe: probe);
@@ -266,7 +268,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task PlainConnection_ToThisComputer_MayAuthenticate()
         {
-            using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" });
+            using var server = TestSmtpServer.Start(s => { s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" }; s.Account = Account; });
             ServerTestResult result = await Probe(Settings(server.Port, credential: new NetworkCredential("g5user", Password)));
 
             Assert.True(result.Authenticated);
@@ -277,7 +279,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task CredentialButNoAuth_IsAuthNotOffered()
         {
-            using var server = new ScriptedSmtpServer();
+            using var server = TestSmtpServer.Start();
             ServerTestResult result = await Probe(Settings(server.Port, credential: new NetworkCredential("g5user", Password)));
 
             Finding finding = Single(result, ServerFindingCodes.AuthNotOffered);
@@ -288,7 +290,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task SkipAuthentication_DoesNotSignIn()
         {
-            using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN" });
+            using var server = TestSmtpServer.Start(s => { s.AuthBeforeTls = new[] { "PLAIN" }; s.Account = Account; });
             ServerTestResult result = await Probe(Settings(server.Port, credential: new NetworkCredential("g5user", Password)),
                 skipAuthentication: true);
 
@@ -300,7 +302,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task ServerSizeBelowAFullMessage_IsServerSizeTooSmall_WithTheNumbers()
         {
-            using var server = new ScriptedSmtpServer(s => s.SizeKeyword = "SIZE 10485760");
+            using var server = TestSmtpServer.Start(s => s.SizeKeyword = "SIZE 10485760");
             ServerTestResult result = await Probe(Settings(server.Port, maxMB: 10));
 
             Finding finding = Single(result, ServerFindingCodes.ServerSizeTooSmall);
@@ -315,7 +317,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task SizeWithEqualsSign_IsRead()
         {
-            using var server = new ScriptedSmtpServer(s => s.SizeKeyword = "SIZE=1000000");
+            using var server = TestSmtpServer.Start(s => s.SizeKeyword = "SIZE=1000000");
             ServerTestResult result = await Probe(Settings(server.Port, maxMB: 10));
 
             Assert.Equal(1000000, result.MaxMessageSize);
@@ -325,7 +327,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task NoSizeAnnounced_IsInformationOnly()
         {
-            using var server = new ScriptedSmtpServer();
+            using var server = TestSmtpServer.Start();
             ServerTestResult result = await Probe(Settings(server.Port));
 
             Assert.Null(result.MaxMessageSize);
@@ -337,10 +339,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task SelfSignedCertificate_IsCertificateUntrusted_AndShowsTheThumbprintToPin()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Certificate = certificate;
-                s.OfferStartTls = true;
+                s.StartTlsCertificate = certificate;
             });
             ServerTestResult result = await Probe(Settings(server.Port, useSsl: true));
 
@@ -358,10 +359,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned(notBefore: DateTimeOffset.UtcNow.AddDays(-60),
                 notAfter: DateTimeOffset.UtcNow.AddDays(-2));
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             ServerTestResult result = await ProbeTlsOnConnect(Settings(465, useSsl: true), server.Port);
 
@@ -376,10 +376,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned(dnsNames: new[] { "mail.example.invalid" },
                 addresses: Array.Empty<IPAddress>());
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             ServerTestResult result = await ProbeTlsOnConnect(Settings(465, useSsl: true), server.Port);
 
@@ -392,10 +391,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task PinnedCertificate_ExpiringWithin30Days_IsAWarning()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned(notAfter: DateTimeOffset.UtcNow.AddDays(10));
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             ServerTestResult result = await ProbeTlsOnConnect(Settings(465, useSsl: true, pin: certificate.Thumbprint), server.Port);
 
@@ -411,10 +409,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
             using X509Certificate2 other = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             ServerTestResult result = await ProbeTlsOnConnect(Settings(465, useSsl: true, pin: other.Thumbprint), server.Port);
 
@@ -427,10 +424,9 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         public async Task SkipCertificateCheck_AcceptsButWarns()
         {
             using X509Certificate2 certificate = TestCertificates.SelfSigned();
-            using var server = new ScriptedSmtpServer(s =>
+            using var server = TestSmtpServer.Start(s =>
             {
-                s.Behaviour = ServerBehaviour.ImplicitTls;
-                s.Certificate = certificate;
+                s.TlsCertificate = certificate;
             });
             SettingValues settings = Settings(465, useSsl: true);
             settings.SkipCertificateCheck = true;
@@ -444,7 +440,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task RejectingGreeting_IsGreetingRejected()
         {
-            using var server = new ScriptedSmtpServer(s => s.Greeting = "554 5.7.1 No SMTP service here");
+            using var server = TestSmtpServer.Start(s => s.Greeting = "554 5.7.1 No SMTP service here");
             ServerTestResult result = await Probe(Settings(server.Port));
 
             Finding finding = Single(result, ServerFindingCodes.GreetingRejected);
@@ -455,7 +451,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task HttpServer_IsNotSmtp()
         {
-            using var server = new ScriptedSmtpServer(s => s.Behaviour = ServerBehaviour.NotSmtp);
+            using var server = TestSmtpServer.Start(s => s.OnConnect = ConnectBehaviour.NotSmtp);
             ServerTestResult result = await Probe(Settings(server.Port));
 
             Finding finding = Single(result, ServerFindingCodes.NotSmtp);
@@ -465,7 +461,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task ServerThatHangsUp_IsConnectionClosed()
         {
-            using var server = new ScriptedSmtpServer(s => s.Behaviour = ServerBehaviour.CloseAtOnce);
+            using var server = TestSmtpServer.Start(s => s.OnConnect = ConnectBehaviour.CloseAtOnce);
             ServerTestResult result = await Probe(Settings(server.Port));
 
             Assert.Contains(ServerFindingCodes.ConnectionClosed, Codes(result));
@@ -475,7 +471,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task Cancellation_StopsAWaitAtOnce()
         {
-            using var server = new ScriptedSmtpServer(s => s.Behaviour = ServerBehaviour.Silent);
+            using var server = TestSmtpServer.Start(s => s.OnConnect = ConnectBehaviour.Silent);
             using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
             var watch = Stopwatch.StartNew();
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new SmtpServerProbe().ProbeAsync(

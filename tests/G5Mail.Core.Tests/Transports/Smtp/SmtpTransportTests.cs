@@ -9,6 +9,7 @@ using G5Mail.Core.Messages;
 using G5Mail.Core.Runs;
 using G5Mail.Core.Security;
 using G5Mail.Core.Tests.Diagnostics;
+using G5Mail.TestSmtp;
 using G5Mail.Core.Transports.Smtp;
 using MailKit.Security;
 using Xunit;
@@ -18,6 +19,8 @@ namespace G5Mail.Core.Tests.Transports.Smtp
     public sealed class SmtpTransportTests : IDisposable
     {
         private const string Password = "S3cret-Pw!";
+
+        private static NetworkCredential Account => new NetworkCredential("g5user", Password);
         private readonly TempFolder _folder = new TempFolder();
 
         public void Dispose() => _folder.Dispose();
@@ -33,7 +36,7 @@ namespace G5Mail.Core.Tests.Transports.Smtp
         [Fact]
         public async Task A_password_never_crosses_an_unencrypted_connection_to_another_computer()
         {
-            using var server = new ScriptedSmtpServer(s => s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" });
+            using var server = TestSmtpServer.Start(s => { s.AuthBeforeTls = new[] { "PLAIN", "LOGIN" }; s.Account = Account; });
             var options = new SmtpTransportOptions(new SmtpEndpoint("127.0.0.1", server.Port, SecureSocketOptions.StartTlsWhenAvailable),
                 new CertificatePolicy(null, false))
             {
