@@ -14,8 +14,10 @@ $inner = & $importModule -Assembly ($loaderType::Initialize()) -PassThru -Force
 # Import-Module -Assembly of an assembly imported before (Remove-Module, then Import-Module) returns the cached module
 # without adding its cmdlets to this module's exports (PowerShell/PowerShell#20710), so they are added here.
 $addCmdlet = [System.Management.Automation.PSModuleInfo].GetMethod('AddExportedCmdlet', [System.Reflection.BindingFlags]'Instance, NonPublic')
-foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
-    $addCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
+if ($addCmdlet) {
+    foreach ($cmdlet in $inner.ExportedCmdlets.Values) {
+        $addCmdlet.Invoke($ExecutionContext.SessionState.Module, @(, $cmdlet))
+    }
 }
 
 # PowerShell resolves a type literal such as [G5Mail.MailMethod] only among the assemblies of the default load context,
