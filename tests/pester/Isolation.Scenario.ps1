@@ -99,10 +99,15 @@ switch ($Order) {
     'Reimport' {
         Import-G5Mail 'first'
         Send-Both 'first'
+        $accelerators = [psobject].Assembly.GetType('System.Management.Automation.TypeAccelerators')
+        $result.TypeNamedWhileImported = $accelerators::Get.ContainsKey('G5Mail.SendResult')
         Invoke-Step 'Remove-Module G5Mail' { Remove-Module G5Mail }
+        $result.TypeNamedAfterRemove = $accelerators::Get.ContainsKey('G5Mail.SendResult')
         Import-G5Mail 'again'
         Send-Both 'again'
         $result.CmdletsAfterReimport = @((Get-Module G5Mail).ExportedCmdlets.Keys | Sort-Object)
+        # The type literal names the type the cmdlet returns, again after the reimport.
+        $result.TypeLiteralAfterReimport = [object]::ReferenceEquals([G5Mail.SendResult], (Get-Command Send-G5Document).OutputType[0].Type)
     }
 }
 

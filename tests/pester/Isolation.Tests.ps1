@@ -157,6 +157,10 @@ Describe 'G5Mail next to other versions of MSAL and MimeKit' {
         Assert-Isolated $result
         $result.CmdletsAfterReimport | Should -Be @('Get-G5MailSetting', 'Get-G5SecretExpiry', 'Send-G5Document', 'Set-G5MailSetting', 'Test-G5MailServer')
         @($result.Assemblies | Where-Object Name -eq 'G5Mail').Count | Should -Be 1
+        # The psm1 names the public types while the module is imported, and forgets them with Remove-Module.
+        $result.TypeNamedWhileImported | Should -BeTrue
+        $result.TypeNamedAfterRemove | Should -BeFalse
+        $result.TypeLiteralAfterReimport | Should -BeTrue
     }
 }
 
