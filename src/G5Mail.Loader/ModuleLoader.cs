@@ -1,6 +1,4 @@
 using System;
-using System.Collections.Generic;
-using System.Linq;
 using System.IO;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -28,11 +26,8 @@ namespace G5Mail.Loader
         /// <summary>The cmdlet assembly's simple name; it lies in lib/ with the engine.</summary>
         public const string ModuleAssemblyName = "G5Mail";
 
-        /// <summary>
-        /// Public types the contract names that no parameter or output leads to: the exception of every error record, the
-        /// summary record's data, and the values of MailSettings.Source.
-        /// </summary>
-        private static readonly string[] ContractTypes = { "G5Mail.G5MailErrorException", "G5Mail.SendSummary", "G5Mail.SettingSource" };
+        /// <summary>The cmdlet assembly's list of its public types (see <see cref="PublicTypes"/>).</summary>
+        private const string ModuleTypesName = "G5Mail.ModuleTypes";
 
         private static readonly object Gate = new object();
         private static Assembly? _module;
@@ -94,81 +89,14 @@ namespace G5Mail.Loader
         }
 
         /// <summary>
-        /// The public types of namespace G5Mail a user meets, for G5Mail.psm1 to register as type accelerators (PowerShell
-        /// resolves a type literal only among the default context's assemblies): the cmdlets' parameter and output types
-        /// and, recursively, the types of their properties. Found by walking from the cmdlets rather than by listing the
-        /// engine's exported types, which would load MailKit, System.Text.Json and more at import for nothing.
+        /// The module's public types, as the cmdlet assembly lists them (G5Mail.ModuleTypes.All), for the type accelerators
+        /// PowerShell needs to resolve type literals of types in a private load context.
         /// </summary>
         public static Type[] PublicTypes()
         {
-            var found = new List<Type>();
-            var seen = new HashSet<Type>();
-            var queue = new Queue<Type>();
-            foreach (Type type in Initialize().GetExportedTypes())
-            {
-                bool isCmdlet = false;
-                foreach (CustomAttributeData attribute in type.GetCustomAttributesData())
-                {
-                    isCmdlet |= attribute.AttributeType.FullName == "System.Management.Automation.CmdletAttribute";
-                    if (attribute.AttributeType.FullName == "System.Management.Automation.OutputTypeAttribute")
-                    {
-                        foreach (CustomAttributeTypedArgument argument in attribute.ConstructorArguments)
-                        {
-                            if (argument.Value is IEnumerable<CustomAttributeTypedArgument> types)
-                            {
-                                foreach (CustomAttributeTypedArgument item in types)
-                                {
-                                    Enqueue(item.Value as Type);
-                                }
-                            }
-                        }
-                    }
-                }
-
-                if (isCmdlet)
-                {
-                    foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-                    {
-                        Enqueue(property.PropertyType);
-                    }
-                }
-            }
-
-            foreach (Assembly assembly in new HashSet<Assembly>(queue.Select(t => t.Assembly)))
-            {
-                foreach (string name in ContractTypes)
-                {
-                    Enqueue(assembly.GetType(name, throwOnError: false));
-                }
-            }
-
-            while (queue.Count > 0)
-            {
-                Type type = queue.Dequeue();
-                found.Add(type);
-                if (!type.IsEnum)
-                {
-                    foreach (PropertyInfo property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
-                    {
-                        Enqueue(property.PropertyType);
-                    }
-                }
-            }
-
-            return found.ToArray();
-
-            void Enqueue(Type? type)
-            {
-                while (type != null && (type.HasElementType || (type.IsGenericType && type.GetGenericArguments().Length == 1)))
-                {
-                    type = type.HasElementType ? type.GetElementType() : type.GetGenericArguments()[0]; // arrays, Nullable<T>, lists
-                }
-
-                if (type != null && type.Namespace == ModuleAssemblyName && seen.Add(type))
-                {
-                    queue.Enqueue(type);
-                }
-            }
+            Type list = Initialize().GetType(ModuleTypesName, throwOnError: true)!;
+            return (Type[])(list.GetField("All", BindingFlags.Public | BindingFlags.Static)?.GetValue(null)
+                            ?? throw new MissingFieldException(ModuleTypesName, "All"));
         }
 
         // Separate methods, not inlined: the JIT resolves a method's types when it compiles it, and .NET Framework must
