@@ -1,7 +1,9 @@
 @{
     # Paths under artifacts/G5Mail/ are where the build lays the module out; the build copies this manifest there
     # with those prefixes removed, so the same file serves `Import-Module ./G5Mail.psd1` and the copyable folder.
-    RootModule           = 'artifacts/G5Mail/G5Mail.psm1'
+    RootModule           = 'artifacts/G5Mail/G5Mail.dll'
+    RequiredAssemblies   = @('artifacts/G5Mail/G5Mail.Loader.dll')
+    ScriptsToProcess     = @('artifacts/G5Mail/G5Mail.Loader.ps1')
     # The one version source: every assembly takes its version from this line (Directory.Build.props reads it).
     ModuleVersion        = '0.1.0'
     CompatiblePSEditions = @('Core', 'Desktop')
@@ -37,7 +39,7 @@
 - Get-G5SecretExpiry warns before the Exchange Online app's client secret expires.
 - Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a
   private AssemblyLoadContext on PowerShell 7 (an AssemblyResolve handler on Windows PowerShell 5.1), together with
-  G5Mail's own cmdlets and engine; only the small G5Mail.Loader.dll is in the default context.
+  G5Mail's engine; every public type exists once.
 - Help for every cmdlet and about_G5Mail; format views for every output type.
 '@
         }

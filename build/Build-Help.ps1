@@ -340,6 +340,9 @@ function Get-CmdletMetadata {
     $script = @'
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+# The module's dependency loader first, as the manifest's RequiredAssemblies and ScriptsToProcess do on a real import.
+$loader = Join-Path (Split-Path -Parent '@@ASSEMBLY@@') 'G5Mail.Loader.dll'
+if (Test-Path -LiteralPath $loader) { $null = [System.Reflection.Assembly]::LoadFrom($loader); [G5Mail.Loader.ModuleLoader]::Install() }
 $module = Import-Module -Name '@@ASSEMBLY@@' -PassThru -DisableNameChecking
 $common = [System.Management.Automation.Cmdlet]::CommonParameters
 function Get-DisplayType([type] $t) {

@@ -70,23 +70,23 @@ function Publish-ModuleLayout {
     if (Test-Path $out) { Remove-Item $out -Recurse -Force }
     New-Item -ItemType Directory -Path $out | Out-Null
 
-    # Only the loader (G5Mail.Loader.dll) lies beside the manifest and G5Mail.psm1 and loads into PowerShell's default
-    # context; the cmdlets (G5Mail.dll), the engine and their dependencies (MailKit, MimeKit, BouncyCastle, MSAL,
-    # System.* packages) go into lib/, which the loader loads in isolation (src/G5Mail.Loader).
-    $loaderBin = Join-Path $Root "src/G5Mail.Loader/bin/$Configuration/netstandard2.0"
-    Get-ChildItem $loaderBin -File | Where-Object { $_.BaseName -eq 'G5Mail.Loader' -and $_.Extension -in '.dll', '.pdb' } | Copy-Item -Destination $out
-    Copy-Item (Join-Path $Root 'src/G5Mail.Loader/G5Mail.psm1') -Destination $out
+    # Only the cmdlets (G5Mail.dll, the RootModule) and the loader (G5Mail.Loader.dll) lie beside the manifest and load
+    # into PowerShell's default context; the engine and its dependencies (MailKit, MimeKit, BouncyCastle, MSAL, System.*
+    # packages) go into lib/, which the loader loads in isolation (src/G5Mail.Loader).
     $bin = Join-Path $Root "src/G5Mail/bin/$Configuration/netstandard2.0"
     $lib = Join-Path $out 'lib'
     New-Item -ItemType Directory -Path $lib | Out-Null
-    Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' } | Copy-Item -Destination $lib
+    $binaries = Get-ChildItem $bin -File | Where-Object { $_.Extension -in '.dll', '.pdb' -and $_.Name -ne 'System.Management.Automation.dll' }
+    $binaries | Where-Object { $_.BaseName -in 'G5Mail', 'G5Mail.Loader' } | Copy-Item -Destination $out
+    $binaries | Where-Object { $_.BaseName -notin 'G5Mail', 'G5Mail.Loader' } | Copy-Item -Destination $lib
+    Copy-Item (Join-Path $Root 'src/G5Mail.Loader/G5Mail.Loader.ps1') -Destination $out
 
     Get-ChildItem (Join-Path $Root 'src/G5Mail/Formats') -Filter '*.ps1xml' -ErrorAction SilentlyContinue | Copy-Item -Destination $out
 
     $helpOut = Join-Path $out 'en-US'
     New-Item -ItemType Directory -Path $helpOut | Out-Null
     $helpBuilder = Join-Path $PSScriptRoot 'Build-Help.ps1'
-    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut -AssemblyPath (Join-Path $lib 'G5Mail.dll') }
+    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut }
 
     # `Import-Module ./G5Mail.psd1` makes the repository root the ModuleBase, and PowerShell looks for a binary
     # module's help (and about_ topics) only in ModuleBase/<culture>, not beside the dll: so the help goes there too.

@@ -6,7 +6,7 @@ using System.Reflection;
 namespace G5Mail.Loader
 {
     /// <summary>
-    /// The module's dependency folder (lib/ beside G5Mail.Loader.dll): the cmdlets (G5Mail), the engine (G5Mail.Core),
+    /// The module's dependency folder (lib/ beside G5Mail.Loader.dll and G5Mail.dll): the engine (G5Mail.Core),
     /// MailKit, MimeKit, BouncyCastle, MSAL and their packages. Answers which file serves an assembly name, by simple name only (the requested version is
     /// ignored, as a binding redirect would). Pure file-name logic: no loading, no PowerShell types, so it is unit-tested.
     /// </summary>

@@ -3,11 +3,11 @@ using System;
 namespace G5Mail
 {
     /// <summary>
-    /// The module's public types, which G5Mail.psm1 registers as type accelerators of their full names so that type
-    /// literals such as [G5Mail.MailMethod] resolve (PowerShell looks for types only in the default load context, and
-    /// these live in the module's private one). A list rather than a reflection walk, because every millisecond of the
-    /// walk would be paid at each import; Isolation.Tests.ps1 walks every parameter and output type of the cmdlets and
-    /// fails when one of them is missing here.
+    /// The module's public types, which <see cref="ModuleInitializer"/> registers as type accelerators of their full names
+    /// so that type literals such as [G5Mail.MailMethod] resolve (PowerShell looks for types only in the default load
+    /// context, and the engine's live in the module's private one). A list rather than a reflection walk, because every
+    /// millisecond of the walk would be paid at each import; Isolation.Tests.ps1 walks every parameter and output type of
+    /// the cmdlets and fails when one of them is missing here.
     /// </summary>
     public static class ModuleTypes
     {

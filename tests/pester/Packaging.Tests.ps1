@@ -310,8 +310,8 @@ Describe 'The .nupkg' {
         $Content | Should -Contain ($BuiltManifest.RootModule.Replace('\', '/'))
         # Every assembly of the module folder, in whichever subfolder the build put it.
         foreach ($dll in (Get-RelativeFile $ModuleDir | Where-Object { $_ -match '\.dll$' })) { $Content | Should -Contain $dll }
-        # The manifest's RootModule (G5Mail.psm1, which loads the loader) is the one script the module has.
-        $Content | Where-Object { $_ -ne $BuiltManifest.RootModule } | Should -Not -Match '\.(pdb|cs|csproj|sln|ps1|psm1)$|Tests|^tests/|^src/|^docs/|^build/'
+        # The one script the module has is the manifest's ScriptsToProcess (it installs the dependency loader).
+        $Content | Where-Object { $_ -notin @($BuiltManifest.ScriptsToProcess) } | Should -Not -Match '\.(pdb|cs|csproj|sln|ps1|psm1)$|Tests|^tests/|^src/|^docs/|^build/'
         $Content | Should -Not -Match '(^|/)System\.Management\.Automation\.dll$' -Because 'PowerShell supplies it'
     }
 }

@@ -18,7 +18,7 @@ namespace G5Mail.Commands
     [Cmdlet(VerbsCommunications.Send, "G5Document", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium,
         DefaultParameterSetName = SendSet)]
     [OutputType(typeof(SendResult))]
-    public sealed class SendG5DocumentCommand : G5MailCmdlet, IRunHost<SendResult>
+    public sealed class SendG5DocumentCommand : G5MailCmdlet
     {
         // -Display, -SaveAsDraft and -DraftDirectory each say what happens instead of sending, so each has its own set.
         private const string SendSet = "Send";
@@ -215,7 +215,7 @@ namespace G5Mail.Commands
             _log.Flush(this);
             try
             {
-                run.Deliver(plan, this, CancellationToken);
+                run.Deliver(plan, new RunHost(this), CancellationToken);
             }
             catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
             {
@@ -235,12 +235,29 @@ namespace G5Mail.Commands
             }
         }
 
-        bool IRunHost<SendResult>.ShouldProcess(string target, string action) => ShouldProcess(target, action);
+        /// <summary>
+        /// What the run asks of the cmdlet, all on the pipeline thread. A nested class rather than an interface of the cmdlet:
+        /// an exported type that names an engine type would load the engine before the dependency isolation is in place
+        /// (see ModuleInitializer).
+        /// </summary>
+        private sealed class RunHost : IRunHost<SendResult>
+        {
+            private readonly SendG5DocumentCommand _cmdlet;
 
-        void IRunHost<SendResult>.Write(SendResult result) => Write(result);
+            public RunHost(SendG5DocumentCommand cmdlet)
+            {
+                _cmdlet = cmdlet;
+            }
 
-        /// <summary>Queued log lines, and progress a few times a second (each WriteProgress repaints the host's bar, which costs more than sending a small message).</summary>
-        void IRunHost<SendResult>.Idle(RunProgress progress)
+            public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
+
+            public void Write(SendResult result) => _cmdlet.Write(result);
+
+            /// <summary>Queued log lines, and progress a few times a second (each WriteProgress repaints the host's bar, which costs more than sending a small message).</summary>
+            public void Idle(RunProgress progress) => _cmdlet.Idle(progress);
+        }
+
+        private void Idle(RunProgress progress)
         {
             _log.Flush(this);
             if (progress.Count > 1 && (!_progressShown || _progressClock.Elapsed >= SendRun.IdleInterval))
