@@ -34,8 +34,11 @@ namespace G5Mail.Core.Runs
             _log.Warning(failure.Scope == FailureScope.Account
                 ? $"{failure.ErrorId}: the credentials were rejected, so G5Mail attempts nothing further in this run (each attempt would count "
                   + "towards the account's lockout). The rest fails with Reason NotAttempted; fix the credentials and run again."
-                : $"{failure.ErrorId}: {server ?? "The server"} cannot be reached or stopped answering, so G5Mail attempts nothing further in this run. "
-                  + "The rest fails with Reason ServerUnavailable; run again when the server answers.");
+                : failure.ErrorId == ErrorIds.CertificateInvalid
+                    ? $"{failure.ErrorId}: {server ?? "The server"} presented a certificate this computer does not accept, so G5Mail attempts "
+                      + "nothing further in this run. The rest fails with Reason ServerUnavailable; see the first error for what to change."
+                    : $"{failure.ErrorId}: {server ?? "The server"} cannot be reached or stopped answering, so G5Mail attempts nothing further in "
+                      + "this run. The rest fails with Reason ServerUnavailable; run again when the server answers.");
         }
 
         /// <summary>The Reason of an item not attempted: NotAttempted for the account, ServerUnavailable for the server.</summary>
@@ -50,7 +53,9 @@ namespace G5Mail.Core.Runs
             string brief = cut > 0 && cut < 300 ? first.Substring(0, cut + 1) : (first.Length > 300 ? first.Substring(0, 300) + "..." : first);
             string why = cause.Scope == FailureScope.Account
                 ? "an earlier message of this run found the credentials rejected, and every further login would count towards the account's lockout"
-                : "an earlier message of this run found the server unreachable or silent";
+                : cause.ErrorId == ErrorIds.CertificateInvalid
+                    ? "an earlier message of this run found the server's certificate not accepted"
+                    : "an earlier message of this run found the server unreachable or silent";
             return new G5MailErrorException(cause.ErrorId, cause.Kind,
                 $"Not attempted ({what}): {why}. The first failure: {brief} A rerun (with -JournalPath: the same command) sends it.",
                 cause.Target)
