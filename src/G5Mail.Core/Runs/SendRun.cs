@@ -52,8 +52,6 @@ namespace G5Mail.Core.Runs
             _drafts = options.DraftDirectory != null ? new DraftWriter(options.DraftDirectory) : null;
         }
 
-        public SendRunOptions Options => _options;
-
         /// <summary>Connections (transports) this run has opened so far.</summary>
         public int TransportCount => _transports.Count;
 
