@@ -37,22 +37,23 @@ namespace G5Mail
             }
         }
 
-        // The cmdlets implement Begin, Process and End; PowerShell's entry points run them under Guard.
-        protected sealed override void BeginProcessing() => Guard(Begin);
+        // The cmdlets implement OnBegin, OnProcess and OnEnd (not Begin/End: Sync-G5Activity has a parameter -End);
+        // PowerShell's entry points run them under Guard.
+        protected sealed override void BeginProcessing() => Guard(OnBegin);
 
-        protected sealed override void ProcessRecord() => Guard(Process);
+        protected sealed override void ProcessRecord() => Guard(OnProcess);
 
-        protected sealed override void EndProcessing() => Guard(End);
+        protected sealed override void EndProcessing() => Guard(OnEnd);
 
-        protected virtual void Begin()
+        protected virtual void OnBegin()
         {
         }
 
-        protected virtual void Process()
+        protected virtual void OnProcess()
         {
         }
 
-        protected virtual void End()
+        protected virtual void OnEnd()
         {
         }
 
@@ -135,6 +136,41 @@ namespace G5Mail
             else
             {
                 WriteWarning(text);
+            }
+        }
+
+        /// <summary>-WhatIf given, or $WhatIfPreference set (ShouldProcess then returns false for every item).</summary>
+        internal bool IsWhatIf =>
+            MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+                ? ((SwitchParameter)whatIf).IsPresent
+                : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+
+        /// <summary>
+        /// A file-system path (file or folder) relative to the current location; it need not exist yet. Another provider
+        /// (a registry path, a variable drive) stops the cmdlet with <paramref name="errorId"/>.
+        /// </summary>
+        internal string ResolveFileSystemPath(string path, string parameterName, string errorId, string what)
+        {
+            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
+            {
+                ThrowTerminating(new G5MailErrorException(errorId, Core.Errors.ErrorKind.InvalidArgument,
+                    $"-{parameterName} must be a file-system {what}; '{path}' is on the {provider.Name} provider.", path));
+            }
+
+            return resolved;
+        }
+
+        /// <summary>One Information record with a run's counts per Status, for a scheduled task's log (-InformationVariable, 6>&amp;1).</summary>
+        internal void WriteSummary(object summary)
+        {
+            try
+            {
+                WriteInformation(summary, new[] { "G5Mail", "Summary" });
+            }
+            catch (PipelineStoppedException)
+            {
+                // The pipeline ended downstream (e.g. Select-Object -First): nobody is left to read the summary.
             }
         }
 

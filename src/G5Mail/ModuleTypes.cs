@@ -19,9 +19,10 @@ namespace G5Mail
             // Output types and the types of their properties.
             typeof(SendResult), typeof(SendStatus), typeof(MailSettings), typeof(SettingSource), typeof(Finding), typeof(FindingSeverity),
             typeof(ServerTestResult), typeof(SecretExpiry), typeof(SecretStatus), typeof(SecretSource),
+            typeof(ActivityResult), typeof(ActivityStatus),
 
             // The summary record's data and the exception of every error record.
-            typeof(SendSummary), typeof(G5MailErrorException),
+            typeof(SendSummary), typeof(ActivitySummary), typeof(G5MailErrorException),
         };
     }
 }

@@ -43,6 +43,18 @@ namespace G5Mail.Core.Errors
 
         /// <summary>Another process held the settings file's lock for longer than the wait (10 s); nothing was written.</summary>
         public const string SettingsLocked = "SettingsLocked";
+
+        /// <summary>Sync-G5Activity: an activity that cannot be synced as given (no id, End before Start, a time in the DST gap...).</summary>
+        public const string InvalidActivity = "InvalidActivity";
+
+        /// <summary>Sync-G5Activity -StatePath: another run holds the state file's lock; nothing was synced.</summary>
+        public const string StateLocked = "StateLocked";
+
+        /// <summary>Sync-G5Activity -StatePath: the state file cannot be opened or read; nothing was synced.</summary>
+        public const string StateAccessFailed = "StateAccessFailed";
+
+        /// <summary>Sync-G5Activity -StatePath: a record could not be written, so the activity (and the rest of the run) was not synced.</summary>
+        public const string StateWriteFailed = "StateWriteFailed";
     }
 
     /// <summary>What a failed delivery attempt means for trying again.</summary>

@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using G5Mail.Core.Errors;
+using G5Mail.Core.Files;
 using G5Mail.Core.Messages;
 using G5Mail.Core.Settings;
 
@@ -44,7 +45,7 @@ namespace G5Mail.Core.Runs
     /// </remarks>
     public sealed class SendJournal : IDisposable
     {
-        public const string LockSuffix = ".lock";
+        public const string LockSuffix = RunLock.Suffix;
 
         private readonly object _gate = new object();
         private readonly Dictionary<string, JournalEntry> _index = new Dictionary<string, JournalEntry>(DocumentFingerprint.KeyComparer);
@@ -260,22 +261,11 @@ namespace G5Mail.Core.Runs
             return full;
         }
 
-        private static FileStream TakeLock(string journal)
-        {
-            string lockFile = journal + LockSuffix;
-            try
-            {
-                // OpenOrCreate, never truncate: the file holds nothing, only its lock matters.
-                return new FileStream(lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
-            }
-            catch (IOException ex) when (SettingsLock.IsHeldByAnother(ex))
-            {
-                throw new G5MailErrorException(ErrorIds.JournalLocked, ErrorKind.ResourceUnavailable,
-                    $"The journal '{journal}' is in use by another Send-G5Document run (it holds '{lockFile}'). Nothing was sent. "
-                    + "Let that run finish and start this one again: it then skips what the other run sent. Two runs that must overlap need "
-                    + "two journals. The lock ends with the other process, so the lock file need not be deleted.", journal, ex);
-            }
-        }
+        private static FileStream TakeLock(string journal) =>
+            RunLock.Take(journal, (lockFile, ex) => new G5MailErrorException(ErrorIds.JournalLocked, ErrorKind.ResourceUnavailable,
+                $"The journal '{journal}' is in use by another Send-G5Document run (it holds '{lockFile}'). Nothing was sent. "
+                + "Let that run finish and start this one again: it then skips what the other run sent. Two runs that must overlap need "
+                + "two journals. The lock ends with the other process, so the lock file need not be deleted.", journal, ex));
 
         private static G5MailErrorException AccessFailed(string journal, Exception ex)
         {

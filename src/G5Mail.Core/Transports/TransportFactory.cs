@@ -104,6 +104,23 @@ namespace G5Mail.Core.Transports
             return new SmtpTransport(smtp, log);
         }
 
+        /// <summary>
+        /// Creates calendar transports for one Sync-G5Activity pipeline, one per call (one per connection): .ics files for
+        /// -IcsDirectory, iMIP invitations through SMTP for Method Smtp (the same SMTP transport as documents). Other
+        /// methods throw MethodNotSupported (see SyncRunOptions.CheckMethod).
+        /// </summary>
+        public static Func<ICalendarTransport> CreateCalendarFactory(SettingValues settings, IRunLog log, string? icsDirectory)
+        {
+            if (icsDirectory != null)
+            {
+                return () => new Drafts.IcsFileWriter(icsDirectory, settings.From);
+            }
+
+            Calendar.SyncRunOptions.CheckMethod(settings.Method, writesFiles: false);
+            var memory = new SmtpServerMemory();
+            return () => new SmtpInvitationTransport((SmtpTransport)CreateSmtp(settings, log, memory), settings.From);
+        }
+
         /// <summary>The TimeoutSeconds setting: the bound of each network step of every method.</summary>
         public static TimeSpan TimeoutOf(SettingValues settings) => TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds);
 

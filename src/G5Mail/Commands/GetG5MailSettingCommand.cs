@@ -16,7 +16,7 @@ namespace G5Mail.Commands
         [Parameter(Position = 0)]
         public SettingsScope Scope { get; set; } = SettingsScope.Effective;
 
-        protected override void Process()
+        protected override void OnProcess()
         {
             var service = new SettingsService();
             WriteVerbose($"Reading System settings from '{service.Store.Paths.SystemFile}' and User settings from '{service.Store.Paths.UserFile}'.");

@@ -20,7 +20,7 @@ namespace G5Mail.Commands
         [ValidateRange(0, 3650)]
         public int WarningDays { get; set; } = 30;
 
-        protected override void End()
+        protected override void OnEnd()
         {
             SettingsView view = LoadEffectiveSettingsView();
             ExchangeOnlineOptions options;

@@ -152,7 +152,7 @@ namespace G5Mail.Commands
         [ValidateRange(1, 600)]
         public int TimeoutSeconds { get; set; }
 
-        protected override void Begin()
+        protected override void OnBegin()
         {
             _elapsed.Start();
             bool drafts = DraftDirectory != null;
@@ -174,7 +174,7 @@ namespace G5Mail.Commands
                 BodyAsHtml = BodyAsHtml.IsPresent,
                 WhatIf = IsWhatIf,
                 OutlookAction = RequestedOutlookAction,
-                DraftDirectory = drafts ? ResolveDraftDirectory(DraftDirectory!) : null,
+                DraftDirectory = drafts ? ResolveFileSystemPath(DraftDirectory!, nameof(DraftDirectory), ErrorIds.InvalidSetting, "folder") : null,
                 Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
                 ThrottleLimit = ThrottleLimit,
             };
@@ -188,7 +188,7 @@ namespace G5Mail.Commands
             _run = new SendRun(options, TransportFactory.CreateFactory(view.Settings, _log, options.OutlookAction), _log);
         }
 
-        protected override void Process()
+        protected override void OnProcess()
         {
             var request = new DocumentRequest
             {
@@ -208,7 +208,7 @@ namespace G5Mail.Commands
             }
         }
 
-        protected override void End()
+        protected override void OnEnd()
         {
             SendRun run = _run!;
             RunPlan plan = run.Plan();
@@ -296,19 +296,6 @@ namespace G5Mail.Commands
 
         private OutlookAction RequestedOutlookAction => Display.IsPresent ? OutlookAction.Display : SaveAsDraft.IsPresent ? OutlookAction.SaveAsDraft : OutlookAction.Send;
 
-        /// <summary>A file-system folder, relative to the current location; it need not exist yet.</summary>
-        private string ResolveDraftDirectory(string path)
-        {
-            string resolved = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
-            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
-            {
-                ThrowTerminating(new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
-                    $"-DraftDirectory must be a file-system folder; '{path}' is on the {provider.Name} provider.", path));
-            }
-
-            return resolved;
-        }
-
         /// <summary>One result to the pipeline, and for a result with an error also its error record.</summary>
         private void Write(SendResult result)
         {
@@ -336,13 +323,7 @@ namespace G5Mail.Commands
                 return null;
             }
 
-            string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath, out ProviderInfo provider, out _);
-            if (!string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase))
-            {
-                ThrowTerminating(new G5MailErrorException(ErrorIds.JournalAccessFailed, ErrorKind.InvalidArgument,
-                    $"-JournalPath must be a file-system file; '{JournalPath}' is on the {provider.Name} provider.", JournalPath));
-            }
-
+            string path = ResolveFileSystemPath(JournalPath, nameof(JournalPath), ErrorIds.JournalAccessFailed, "file");
             try
             {
                 _journal = whatIf ? SendJournal.OpenReadOnly(path, _log) : SendJournal.Open(path, _log);
@@ -353,25 +334,6 @@ namespace G5Mail.Commands
             }
 
             return _journal;
-        }
-
-        /// <summary>-WhatIf given, or $WhatIfPreference set (ShouldProcess then returns false for every message).</summary>
-        private bool IsWhatIf =>
-            MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
-                ? ((SwitchParameter)whatIf).IsPresent
-                : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
-
-        /// <summary>One Information record with the counts per Status, for a scheduled task's log (-InformationVariable, 6>&amp;1).</summary>
-        private void WriteSummary(SendSummary summary)
-        {
-            try
-            {
-                WriteInformation(summary, new[] { "G5Mail", "Summary" });
-            }
-            catch (PipelineStoppedException)
-            {
-                // The pipeline ended downstream (e.g. Select-Object -First): nobody is left to read the summary.
-            }
         }
 
         private string ResolvePath(string path)

@@ -117,7 +117,7 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
-        protected override void Process()
+        protected override void OnProcess()
         {
             var service = new SettingsService();
             SettingsChangePlan plan;

@@ -60,7 +60,7 @@ namespace G5Mail
         [Parameter(ParameterSetName = QuietSet, Mandatory = true)]
         public SwitchParameter Quiet { get; set; }
 
-        protected override void End()
+        protected override void OnEnd()
         {
             // Settings findings first: the same engine validation Send-G5Document uses, on the settings after this
             // call's overrides, so they describe exactly what is tested.

@@ -63,36 +63,44 @@ namespace G5Mail.Core.Transports.Drafts
             }
 
             string name = FileNameFor(message.DocumentIds, message.Part, message.PartCount);
+            return WriteUnique(Directory, name, Extension, "draft", file =>
+            {
+                using (MimeMessage mime = message.ToMimeMessage())
+                {
+                    mime.Headers.Add(UnsentHeader, "1");
+                    mime.WriteTo(OutgoingMessage.CreateFormatOptions(), file, cancellationToken);
+                }
+            });
+        }
+
+        /// <summary>
+        /// Writes one file into <paramref name="directory"/> as "name.ext", or "name (2).ext", "name (3).ext"... when taken:
+        /// whole or not at all, and never over an existing file (a name taken now, or by another process meanwhile, moves on
+        /// to the next counter). Returns the full path. Failures are G5MailExceptions (PermissionDenied, SendFailed) that name
+        /// <paramref name="what"/> ("draft", ".ics file").
+        /// </summary>
+        internal static string WriteUnique(string directory, string name, string extension, string what, Action<Stream> content)
+        {
             try
             {
-                // Written whole or not at all, and never over an existing file: a name taken (now, or by another process
-                // meanwhile) moves on to the next counter.
-                string? written = AtomicFile.WriteNew(Directory,
-                    Enumerable.Range(1, MaxCounter).Select(counter => counter == 1 ? name + Extension : $"{name} ({counter}){Extension}"),
-                    file =>
-                    {
-                        using (MimeMessage mime = message.ToMimeMessage())
-                        {
-                            mime.Headers.Add(UnsentHeader, "1");
-                            mime.WriteTo(OutgoingMessage.CreateFormatOptions(), file, cancellationToken);
-                        }
-                    },
+                string? written = AtomicFile.WriteNew(directory,
+                    Enumerable.Range(1, MaxCounter).Select(counter => counter == 1 ? name + extension : $"{name} ({counter}){extension}"),
+                    content,
                     FileProtection.ReadableByAll);
                 return written ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.WriteError,
-                    $"The draft was not written: '{name}{Extension}' and {MaxCounter - 1} numbered variants already exist in {Directory}. "
-                    + "Move the old drafts away or choose another -DraftDirectory.", Directory);
+                    $"The {what} was not written: '{name}{extension}' and {MaxCounter - 1} numbered variants already exist in {directory}. "
+                    + "Move the old files away or choose another folder.", directory);
             }
             catch (UnauthorizedAccessException ex)
             {
                 throw new G5MailErrorException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
-                    $"The draft was not written: no permission to write in {Directory}. Choose a folder you can write to with -DraftDirectory.",
-                    Directory, ex);
+                    $"The {what} was not written: no permission to write in {directory}. Choose a folder you can write to.", directory, ex);
             }
             catch (IOException ex)
             {
-                string why = File.Exists(Directory) ? "it is a file, not a folder" : ex.Message;
+                string why = File.Exists(directory) ? "it is a file, not a folder" : ex.Message;
                 throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.WriteError,
-                    $"The draft was not written to {Directory}: {why}", Directory, ex);
+                    $"The {what} was not written to {directory}: {why}", directory, ex);
             }
         }
 

@@ -36,16 +36,16 @@ namespace G5Mail.Core.Transports.Smtp
         /// The connection failed after the whole message (up to the final dot) had been written and before the server's
         /// reply: the server may have accepted it, so it is reported as Uncertain and never sent again automatically.
         /// </summary>
-        public static G5MailErrorException Uncertain(Exception ex, SmtpEndpoint endpoint, OutgoingMessage message)
+        public static G5MailErrorException Uncertain(Exception ex, SmtpEndpoint endpoint, string messageId, string about)
         {
             string cause = Classify(ex).Cause;
             // No reply within TimeoutSeconds after the final dot: the server stopped answering (the run's breaker stops on it).
             ErrorKind kind = IsTimeout(ex) ? ErrorKind.OperationTimeout : ErrorKind.ConnectionError;
             var uncertain = new G5MailErrorException(ErrorIds.DeliveryUncertain, kind,
-                $"The connection to {endpoint} failed ({cause}) after the whole message {message.MessageId} " +
-                $"(documents {string.Join(", ", message.DocumentIds)}) had been sent, before the server confirmed it. The server may or may not have " +
+                $"The connection to {endpoint} failed ({cause}) after the whole message {messageId} " +
+                $"({about}) had been sent, before the server confirmed it. The server may or may not have " +
                 "accepted it, so G5Mail did not send it again. Check the recipient's inbox or the server's log for that Message-Id before sending it " +
-                "again; rerun with -JournalPath to be safe: the journal keeps such messages from being sent twice.", message.MessageId, ex)
+                "again; rerun with -JournalPath to be safe: the journal keeps such messages from being sent twice.", messageId, ex)
             {
                 Failure = FailureClass.Uncertain,
                 Cause = cause,

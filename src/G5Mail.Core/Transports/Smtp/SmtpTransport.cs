@@ -12,6 +12,7 @@ using G5Mail.Core.Transports;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using MimeKit;
 
 namespace G5Mail.Core.Transports.Smtp
 {
@@ -98,33 +99,69 @@ namespace G5Mail.Core.Transports.Smtp
         /// <summary>Size limit the server announced with the SIZE extension (0 = none announced or not connected).</summary>
         public long ServerMaxSize => _client != null && (_client.Capabilities & SmtpCapabilities.Size) != 0 ? _client.MaxSize : 0;
 
-        public async Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken)
+        public Task<TransportReceipt> SendAsync(OutgoingMessage message, CancellationToken cancellationToken) =>
+            SendCoreAsync(new Payload(message.MessageId, "documents " + string.Join(", ", message.DocumentIds),
+                $"{ErrorText.Megabytes(message.AttachmentBytes)} MB of attachments", message.ToMimeMessage, message), cancellationToken);
+
+        /// <summary>
+        /// Sends a message composed elsewhere (a calendar invitation), with the same connection, login, size, uncertainty
+        /// and error rules as a document. <paramref name="about"/> names it in errors and the log ("activity A-17").
+        /// </summary>
+        public Task<TransportReceipt> SendAsync(Func<MimeMessage> build, string messageId, string about, CancellationToken cancellationToken) =>
+            SendCoreAsync(new Payload(messageId, about, about, build, null), cancellationToken);
+
+        /// <summary>What one send needs to know of its message, whichever kind it is.</summary>
+        private sealed class Payload
+        {
+            public Payload(string messageId, string about, string logDetail, Func<MimeMessage> build, OutgoingMessage? document)
+            {
+                MessageId = messageId;
+                About = about;
+                LogDetail = logDetail;
+                Build = build;
+                Document = document;
+            }
+
+            public string MessageId { get; }
+            public string About { get; }
+            public string LogDetail { get; }
+            public Func<MimeMessage> Build { get; }
+
+            /// <summary>A document message: its encoded size is known without reading the files (see KnownSizeSmtpClient).</summary>
+            public OutgoingMessage? Document { get; }
+        }
+
+        private async Task<TransportReceipt> SendCoreAsync(Payload message, CancellationToken cancellationToken)
         {
             SmtpEndpoint endpoint = _options.Endpoint;
             await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
             KnownSizeSmtpClient client = _client!;
 
             long maxSize = ServerMaxSize;
-            if (maxSize > 0)
+            if (maxSize > 0 && message.Document != null)
             {
-                long estimate = message.EstimateEncodedSize();
+                long estimate = message.Document.EstimateEncodedSize();
                 if (estimate > maxSize)
                 {
                     throw new G5MailErrorException(ErrorIds.MessageTooLarge, ErrorKind.LimitsExceeded,
                         $"The message would be about {ErrorText.Megabytes(estimate)} MB when encoded, but {endpoint} accepts at most " +
                         $"{ErrorText.Megabytes(maxSize)} MB (SIZE {maxSize}). Lower MaxAttachmentSizeMB (about {ErrorText.Megabytes(maxSize * 0.72)} MB " +
                         "of attachments fits) so Combine splits messages smaller, or send this document through another server.",
-                        string.Join(", ", message.DocumentIds));
+                        string.Join(", ", message.Document.DocumentIds));
                 }
             }
 
             _endOfData.Arm();
             try
             {
-                using (var mime = message.ToMimeMessage())
+                using (var mime = message.Build())
                 {
-                    _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({ErrorText.Megabytes(message.AttachmentBytes)} MB of attachments).");
-                    client.Expect(message, mime);
+                    _log.Verbose($"SMTP {endpoint}: sending {message.MessageId} ({message.LogDetail}).");
+                    if (message.Document != null)
+                    {
+                        client.Expect(message.Document, mime);
+                    }
+
                     try
                     {
                         // _endOfData (the client's protocol logger) sees whether the end of the data went out.
@@ -149,7 +186,7 @@ namespace G5Mail.Core.Transports.Smtp
                 DisposeClient();
                 if (_endOfData.EndOfDataSent)
                 {
-                    _log.Warning($"Stopped while waiting for {endpoint} to confirm message {message.MessageId} ({string.Join(", ", message.DocumentIds)}): " +
+                    _log.Warning($"Stopped while waiting for {endpoint} to confirm message {message.MessageId} ({message.About}): " +
                                  "it may or may not have been delivered. Check the recipient's inbox or the server's log before sending it again.");
                 }
 
@@ -162,7 +199,7 @@ namespace G5Mail.Core.Transports.Smtp
                 if (_endOfData.EndOfDataSent && !(ex is SmtpCommandException))
                 {
                     DisposeClient();
-                    throw SmtpErrors.Uncertain(ex, endpoint, message);
+                    throw SmtpErrors.Uncertain(ex, endpoint, message.MessageId, message.About);
                 }
 
                 G5MailErrorException mapped = SmtpErrors.Map(ex, endpoint, _options.Certificates, UserName);
