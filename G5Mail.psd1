@@ -37,6 +37,9 @@
   silent server given up after one message (Reason ServerUnavailable); TimeoutSeconds bounds every network step.
 - Test-G5MailServer checks DNS, TCP, TLS and certificate, authentication and size limit without sending mail.
 - Get-G5SecretExpiry warns before the Exchange Online app's client secret expires.
+- Sync-G5Activity puts Monitor G5 activities into calendars: iCalendar invitations by SMTP (iMIP: REQUEST and CANCEL,
+  one UID per activity, a SEQUENCE that only grows, VTIMEZONE and VALARM), or one .ics file per activity
+  (-IcsDirectory); -StatePath makes a nightly sync change only what changed.
 - Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a
   private AssemblyLoadContext on PowerShell 7 (an AssemblyResolve handler on Windows PowerShell 5.1), together with
   G5Mail's engine; every public type exists once.

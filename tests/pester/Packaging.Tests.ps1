@@ -361,7 +361,7 @@ Import-Module G5Mail
 $r.Help = Get-G5HelpFacts
 $env:G5MAIL_CONFIG_DIR = $ConfigDir
 $r.SettingPath = (Get-G5MailSetting).Path
-$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding' |
+$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding', 'G5Mail.ActivityResult', 'G5Mail.ActivitySummary' |
         Where-Object { Get-FormatData -TypeName $_ })
 Unregister-PSResourceRepository -Name G5MailLocal
 $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
@@ -405,7 +405,7 @@ $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
             @($c.Examples).Count | Should -BeGreaterOrEqual 1
         }
         $h.About.Name | Should -Be 'about_G5Mail'
-        @($Installed.Views).Count | Should -Be 6
+        @($Installed.Views).Count | Should -Be 8
         $Installed.SettingPath | Should -BeLike ((Join-Path $TestDrive 'config-install') + '*')
     }
 
