@@ -63,6 +63,26 @@ try {
         throw 'The demo did not deliver every message as planned.'
     }
 
+    # Two planned activities from Monitor G5 into the sales rep's calendar: iCalendar invitations (open one in
+    # smtp4dev: the calendar part is what Outlook or Gmail puts into the calendar). A rerun with the same state
+    # changes nothing and connects to nothing.
+    $activities = @(
+        [pscustomobject]@{ Aktivitetsnummer = 'A-5001'; Rubrik = 'Säljmöte Åhus Trä AB'; Starttid = '2027-04-15 14:30'; Sluttid = '2027-04-15 15:30'
+            Plats = 'Åhus, Kajgatan 2'; Deltagare = 'inkop@ahustra.example'; Påminnelse = '15'; Handläggare = 'saljare@olbryggeriet.example' }
+        [pscustomobject]@{ Aktivitetsnummer = 'A-5002'; Rubrik = 'Leverans till Kvarnbäcken Möbler'; Starttid = '2027-04-16 08:00'; DurationMinutes = 60
+            Plats = 'Lastkaj 3'; Deltagare = 'order@kvarnbacken.example'; Handläggare = 'saljare@olbryggeriet.example' }
+    )
+    $state = Join-Path $work 'activities.jsonl'
+    Write-Host "Syncing $($activities.Count) activities to calendars ..." -ForegroundColor Cyan
+    $synced = $activities | Sync-G5Activity -StatePath $state -TimeZone 'Europe/Stockholm'
+    $synced | Format-Table -AutoSize | Out-Host
+    $again = $activities | Sync-G5Activity -StatePath $state -TimeZone 'Europe/Stockholm'
+    $invitations = @(Get-Smtp4DevMessageList $server).Count - $arrived.Count
+    Write-Host ("{0} invitations sent; a rerun found {1} of {2} unchanged and sent nothing." -f $invitations, @($again | Where-Object Status -eq 'Unchanged').Count, $again.Count) -ForegroundColor Green
+    if (@($synced | Where-Object Status -eq 'Created').Count -ne 2 -or $invitations -ne 2 -or @($again | Where-Object Status -ne 'Unchanged').Count -ne 0) {
+        throw 'The demo did not sync the activities as planned.'
+    }
+
     Write-Host "Open $($server.ApiUri) in a browser to read the mails." -ForegroundColor Cyan
     if (-not $NoWait) {
         Read-Host 'Press Enter to stop smtp4dev and exit' | Out-Null

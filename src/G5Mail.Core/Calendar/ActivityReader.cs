@@ -81,32 +81,59 @@ namespace G5Mail.Core.Calendar
             return activity;
         }
 
-        /// <summary>The IANA id and zone of an IANA or Windows id (null: the computer's zone).</summary>
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Iana, TimeZoneInfo? Zone)> Zones =
+            new System.Collections.Concurrent.ConcurrentDictionary<string, (string, TimeZoneInfo?)>(StringComparer.OrdinalIgnoreCase);
+
+        /// <summary>The IANA id and zone of an IANA or Windows id; looked up once per id (a nightly export names a few zones, thousands of times).</summary>
         public static bool TryResolveZone(string id, out string ianaId, out TimeZoneInfo zone)
+        {
+            (string Iana, TimeZoneInfo? Zone) found = Zones.GetOrAdd(id.Trim(), key => LookUpZone(key, out string iana, out TimeZoneInfo z) ? (iana, z) : (string.Empty, null));
+            ianaId = found.Iana;
+            zone = found.Zone ?? TimeZoneInfo.Utc;
+            return found.Zone != null;
+        }
+
+        private static bool LookUpZone(string id, out string ianaId, out TimeZoneInfo zone)
         {
             ianaId = string.Empty;
             zone = TimeZoneInfo.Utc;
-            string trimmed = id.Trim();
-            if (trimmed.Equals("UTC", StringComparison.OrdinalIgnoreCase) || trimmed.Equals("Etc/UTC", StringComparison.OrdinalIgnoreCase)
-                || trimmed.Equals("Coordinated Universal Time", StringComparison.OrdinalIgnoreCase))
+            if (id.Equals("UTC", StringComparison.OrdinalIgnoreCase) || id.Equals("Etc/UTC", StringComparison.OrdinalIgnoreCase)
+                || id.Equals("Coordinated Universal Time", StringComparison.OrdinalIgnoreCase))
             {
                 ianaId = "UTC";
                 return true;
             }
 
-            if (!TZConvert.TryGetTimeZoneInfo(trimmed, out TimeZoneInfo? found) || found == null)
+            // An IANA id straight from the system's zone database where it has one (Linux, macOS, .NET on Windows with
+            // ICU): TimeZoneConverter's tables are loaded only for what that does not find, because loading them reads
+            // every zone of the system (most of a second, once per process).
+            if (id.IndexOf('/') > 0)
+            {
+                try
+                {
+                    zone = TimeZoneInfo.FindSystemTimeZoneById(id);
+                    ianaId = id;
+                    return true;
+                }
+                catch (Exception ex) when (ex is TimeZoneNotFoundException || ex is InvalidTimeZoneException || ex is System.Security.SecurityException)
+                {
+                    // Not under this spelling, or Windows PowerShell 5.1, which knows only Windows ids: TimeZoneConverter maps it.
+                }
+            }
+
+            if (!TZConvert.TryGetTimeZoneInfo(id, out TimeZoneInfo? found) || found == null)
             {
                 return false;
             }
 
-            if (TZConvert.TryWindowsToIana(trimmed, out string? fromWindows) && !string.IsNullOrEmpty(fromWindows))
+            if (TZConvert.TryWindowsToIana(id, out string? fromWindows) && !string.IsNullOrEmpty(fromWindows))
             {
                 ianaId = fromWindows!;
             }
             else
             {
-                // An IANA id (or a link such as Europe/Copenhagen): kept as given, in its canonical spelling when known.
-                ianaId = TZConvert.KnownIanaTimeZoneNames.FirstOrDefault(n => n.Equals(trimmed, StringComparison.OrdinalIgnoreCase)) ?? trimmed;
+                // An IANA id in another spelling (europe/stockholm): the canonical one.
+                ianaId = TZConvert.KnownIanaTimeZoneNames.FirstOrDefault(n => n.Equals(id, StringComparison.OrdinalIgnoreCase)) ?? id;
             }
 
             zone = found;
@@ -188,6 +215,9 @@ namespace G5Mail.Core.Calendar
             }
 
             activity.LocalEnd = Local(activity.End, activity.TimeZone);
+            // Shown (results, the state) in the activity's own zone, whatever offset the input carried.
+            activity.Start = TimeZoneInfo.ConvertTime(activity.Start, activity.TimeZone);
+            activity.End = TimeZoneInfo.ConvertTime(activity.End, activity.TimeZone);
         }
 
         private static string Show(DateTimeOffset instant, Activity activity) =>
