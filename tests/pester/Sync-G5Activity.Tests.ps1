@@ -246,6 +246,18 @@ Describe 'Sync-G5Activity: many activities, bad input, files' {
         @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 1
     }
 
+    It 'takes [datetime] values from Get-Date, variables and calculated properties (PSObject-wrapped), as wall-clock times in the zone' {
+        $start = Get-Date -Year 2027 -Month 9 -Day 6 -Hour 13 -Minute 15 -Second 0 -Millisecond 0
+        $one = Sync-G5Activity -ActivityId 'F-1' -Subject 'Från Get-Date' -Start $start -End $start.AddMinutes(30) -TimeZone 'Europe/Stockholm' -IcsDirectory (Join-Path $script:Work 'dates')
+        $one.Status | Should -Be 'Draft'
+        $one.Start | Should -Be ([DateTimeOffset]::new(2027, 9, 6, 13, 15, 0, [TimeSpan]::FromHours(2)))
+        $calculated = [pscustomobject]@{ Id = 'F-2'; When = $start } |
+            Select-Object @{ n = 'ActivityId'; e = { $_.Id } }, @{ n = 'Start'; e = { $_.When } }, @{ n = 'DurationMinutes'; e = { 45 } }, @{ n = 'AllDay'; e = { $false } } |
+            Sync-G5Activity -TimeZone 'Europe/Stockholm' -IcsDirectory (Join-Path $script:Work 'dates')
+        $calculated.Status | Should -Be 'Draft'
+        $calculated.End | Should -Be ([DateTimeOffset]::new(2027, 9, 6, 14, 0, 0, [TimeSpan]::FromHours(2)))
+    }
+
     It 'writes all-day activities as DATE values, the End being the last day' {
         $results = [pscustomobject]@{ ActivityId = 'D-1'; Subject = 'Inventering'; Start = '2027-06-01'; End = '2027-06-02'; AllDay = 'Ja' } | Sync-G5Activity
         $results.Status | Should -Be 'Updated'

@@ -227,21 +227,21 @@ namespace G5Mail.Commands
             {
                 ActivityId = ActivityId,
                 Subject = Subject,
-                Start = Start,
-                End = End,
-                DurationMinutes = DurationMinutes,
-                AllDay = AllDay,
+                Start = Unwrapped(Start),
+                End = Unwrapped(End),
+                DurationMinutes = Unwrapped(DurationMinutes),
+                AllDay = Unwrapped(AllDay),
                 TimeZone = TimeZone,
                 Location = Location,
                 Description = Description,
                 Organizer = Organizer,
                 Attendees = Attendees,
-                ReminderMinutes = ReminderMinutes,
+                ReminderMinutes = Unwrapped(ReminderMinutes),
                 Categories = Categories,
                 ShowAs = ShowAs,
                 Status = Status,
                 InputIndex = _inputIndex++,
-                Source = CurrentPipelineObject() ?? (object?)ActivityId,
+                Source = ActivityId,
             };
 
             ActivityResult? rejected = _run!.Collect(request);
@@ -318,6 +318,12 @@ namespace G5Mail.Commands
             }
         }
 
+        /// <summary>
+        /// The value itself: a [datetime] from Get-Date, a variable or a calculated property arrives wrapped in a PSObject,
+        /// which the engine (free of PowerShell types) would not recognise.
+        /// </summary>
+        private static object? Unwrapped(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+
         private bool HasActivityParameter()
         {
             foreach (string name in new[] { nameof(ActivityId), nameof(Subject), nameof(Start), nameof(End), nameof(DurationMinutes), nameof(AllDay),
@@ -331,13 +337,6 @@ namespace G5Mail.Commands
             }
 
             return false;
-        }
-
-        /// <summary>The pipeline object being processed ($_), as the error record's target; null when the values came as parameters.</summary>
-        private object? CurrentPipelineObject()
-        {
-            object? current = MyInvocation.ExpectingInput ? SessionState.PSVariable.GetValue("_") : null;
-            return current;
         }
 
         protected override void Dispose(bool disposing)
