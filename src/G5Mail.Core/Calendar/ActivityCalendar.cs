@@ -57,8 +57,8 @@ namespace G5Mail.Core.Calendar
             }
             else
             {
-                lines.Line("DTSTART", ContentLines.Local(a.LocalStart), ("TZID", a.TimeZoneId));
-                lines.Line("DTEND", ContentLines.Local(a.LocalEnd), ("TZID", a.TimeZoneId));
+                ZonedTime(lines, "DTSTART", a, a.LocalStart, a.Start);
+                ZonedTime(lines, "DTEND", a, a.LocalEnd, a.End);
             }
 
             lines.Text("SUMMARY", a.Subject);
@@ -120,6 +120,23 @@ namespace G5Mail.Core.Calendar
             lines.Line("END", "VEVENT");
             lines.Line("END", "VCALENDAR");
             return lines.ToString();
+        }
+
+        /// <summary>
+        /// A time with TZID, or in UTC when it is the second occurrence of a wall-clock time the autumn fold repeats: a
+        /// TZID time there means the first one (RFC 5545 3.3.5), an hour early (a 02:30 start of 60 minutes would end at
+        /// its own start).
+        /// </summary>
+        private static void ZonedTime(ContentLines lines, string name, Activity a, DateTime wall, DateTimeOffset instant)
+        {
+            if (a.TimeZone.IsAmbiguousTime(wall)
+                && new DateTimeOffset(wall, System.Linq.Enumerable.Max(a.TimeZone.GetAmbiguousTimeOffsets(wall))) != instant)
+            {
+                lines.Line(name, ContentLines.Utc(instant));
+                return;
+            }
+
+            lines.Line(name, ContentLines.Local(wall), ("TZID", a.TimeZoneId));
         }
 
         private static void Attendee(ContentLines lines, MailboxAddress who, string role, string partstat, bool rsvp)

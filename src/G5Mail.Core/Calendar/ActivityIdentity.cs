@@ -64,7 +64,7 @@ namespace G5Mail.Core.Calendar
 
         /// <summary>
         /// A hash of everything a calendar shows of the activity (not the input order, nor how a time was written): equal
-        /// hashes mean a rerun has nothing to change. Times as instants, the zone by its IANA id, addresses lower-cased.
+        /// hashes mean a rerun has nothing to change. Times as instants, the zone by its IANA id, addresses (and their display names) without case.
         /// </summary>
         public static string Hash(Activity activity)
         {
@@ -78,8 +78,9 @@ namespace G5Mail.Core.Calendar
             Add("zone", activity.TimeZoneId);
             Add("location", activity.Location);
             Add("description", activity.Description);
-            Add("organizer", activity.Organizer);
-            Add("attendees", string.Join(";", activity.Attendees));
+            // Addresses compare without case (as mail systems do): a re-typed capital letter is not a change to send out.
+            Add("organizer", activity.Organizer.ToLowerInvariant());
+            Add("attendees", string.Join(";", activity.Attendees).ToLowerInvariant());
             Add("reminder", activity.ReminderMinutes?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Add("categories", string.Join(";", activity.Categories));
             Add("showAs", activity.ShowAs.ToString());

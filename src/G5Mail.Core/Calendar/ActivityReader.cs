@@ -82,7 +82,7 @@ namespace G5Mail.Core.Calendar
         }
 
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Iana, TimeZoneInfo? Zone)> Zones =
-            new System.Collections.Concurrent.ConcurrentDictionary<string, (string, TimeZoneInfo?)>(StringComparer.OrdinalIgnoreCase);
+            new System.Collections.Concurrent.ConcurrentDictionary<string, (string, TimeZoneInfo?)>(StringComparer.Ordinal); // per spelling: "asia/tokyo" must not decide what "Asia/Tokyo" becomes
 
         /// <summary>The IANA id and zone of an IANA or Windows id; looked up once per id (a nightly export names a few zones, thousands of times).</summary>
         public static bool TryResolveZone(string id, out string ianaId, out TimeZoneInfo zone)
@@ -111,9 +111,17 @@ namespace G5Mail.Core.Calendar
             {
                 try
                 {
-                    zone = TimeZoneInfo.FindSystemTimeZoneById(id);
-                    ianaId = id;
-                    return true;
+                    TimeZoneInfo system = TimeZoneInfo.FindSystemTimeZoneById(id);
+                    if (string.Equals(system.Id, id, StringComparison.Ordinal))
+                    {
+                        zone = system;
+                        ianaId = id;
+                        return true;
+                    }
+
+                    // Found under another spelling ("asia/tokyo" from .NET's case-insensitive cache of "Asia/Tokyo", where the
+                    // file system alone would not find it): the canonical spelling comes from TimeZoneConverter below, so
+                    // the id (the TZID, the hash) does not depend on which zones the process happened to look up before.
                 }
                 catch (Exception ex) when (ex is TimeZoneNotFoundException || ex is InvalidTimeZoneException || ex is System.Security.SecurityException)
                 {

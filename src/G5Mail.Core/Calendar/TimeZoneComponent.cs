@@ -66,7 +66,7 @@ namespace G5Mail.Core.Calendar
             {
                 foreach (IGrouping<bool, Transition> kind in changes.GroupBy(c => c.IsDaylight))
                 {
-                    WriteObservances(lines, kind.ToList());
+                    WriteObservances(lines, kind.ToList(), lastYear);
                 }
             }
 
@@ -74,10 +74,10 @@ namespace G5Mail.Core.Calendar
             return lines.ToString();
         }
 
-        private static void WriteObservances(ContentLines lines, List<Transition> changes)
+        private static void WriteObservances(ContentLines lines, List<Transition> changes, int lastYear)
         {
             string name = changes[0].IsDaylight ? "DAYLIGHT" : "STANDARD";
-            string? rule = YearlyRule(changes);
+            string? rule = YearlyRule(changes, lastYear);
             IEnumerable<Transition> observances = rule != null ? changes.Take(1) : changes;
             foreach (Transition change in observances)
             {
@@ -96,15 +96,23 @@ namespace G5Mail.Core.Calendar
 
         /// <summary>
         /// "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU" when every change of one kind is, once a year, on the same weekday of the
-        /// same month (the last one, or the n-th), at the same time, between the same offsets; otherwise null.
+        /// same month (the last one, or the n-th), at the same time, between the same offsets, up to <paramref name="lastYear"/>;
+        /// otherwise null.
         /// </summary>
-        internal static string? YearlyRule(IReadOnlyList<Transition> changes)
+        internal static string? YearlyRule(IReadOnlyList<Transition> changes, int lastYear)
         {
             Transition first = changes[0];
             DateTime onset = first.LocalOnset;
             if (changes.Select(c => c.LocalOnset.Year).Distinct().Count() != changes.Count)
             {
                 return null; // more than one change of this kind in a year
+            }
+
+            if (changes[changes.Count - 1].LocalOnset.Year < lastYear)
+            {
+                // The changes stopped within the years covered (daylight time abolished): an RRULE, which has no end, would
+                // bring them back in the later years.
+                return null;
             }
 
             bool allLast = changes.All(c => IsLast(c.LocalOnset));

@@ -254,6 +254,31 @@ namespace G5Mail.Core.Tests.Calendar
             Assert.Equal(new DateTimeOffset(2027, 6, 10, 0, 0, 0, TimeSpan.Zero), tokyo.Start);
         }
 
+        [Fact]
+        public void An_IANA_id_in_another_spelling_is_the_canonical_id_whatever_was_looked_up_before()
+        {
+            // .NET caches zones case-insensitively: once "Asia/Ulaanbaatar" is loaded, "asia/ulaanbaatar" is found too,
+            // and must still come out canonical (it is the TZID, and part of the hash the state compares).
+            TimeZoneInfo.FindSystemTimeZoneById("Asia/Ulaanbaatar");
+            Assert.True(ActivityReader.TryResolveZone("asia/ulaanbaatar", out string lower, out TimeZoneInfo zone));
+            Assert.Equal("Asia/Ulaanbaatar", lower);
+            Assert.Equal(TimeSpan.FromHours(8), zone.GetUtcOffset(new DateTime(2027, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
+
+            Assert.True(ActivityReader.TryResolveZone("ASIA/ULAANBAATAR", out string upper, out _));
+            Assert.Equal("Asia/Ulaanbaatar", upper);
+            Assert.True(ActivityReader.TryResolveZone("Asia/Ulaanbaatar", out string exact, out _));
+            Assert.Equal("Asia/Ulaanbaatar", exact);
+        }
+
+        [Fact]
+        public void An_IANA_id_in_lower_case_gives_the_same_hash_as_the_canonical_spelling()
+        {
+            Activity canonical = Read(With(r => r.TimeZone = "Europe/Helsinki"));
+            Activity lower = Read(With(r => r.TimeZone = "europe/helsinki"));
+            Assert.Equal("Europe/Helsinki", lower.TimeZoneId);
+            Assert.Equal(ActivityIdentity.Hash(canonical), ActivityIdentity.Hash(lower));
+        }
+
         [Theory]
         [InlineData("UTC")]
         [InlineData("Etc/UTC")]

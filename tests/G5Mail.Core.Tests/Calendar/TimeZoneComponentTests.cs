@@ -202,14 +202,18 @@ namespace G5Mail.Core.Tests.Calendar
                 new TimeZoneComponent.Transition(new DateTime(2027, 3, 28, 1, 0, 0), one, two),
                 new TimeZoneComponent.Transition(new DateTime(2028, 3, 26, 1, 0, 0), one, two),
             };
-            Assert.Equal("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", TimeZoneComponent.YearlyRule(regular));
+            Assert.Equal("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU", TimeZoneComponent.YearlyRule(regular, 2028));
+
+            // Changes that stop before the last year covered are no yearly rule: an RRULE never ends.
+            Assert.Null(TimeZoneComponent.YearlyRule(regular, 2029));
+            Assert.Null(TimeZoneComponent.YearlyRule(new[] { regular[0] }, 2028));
 
             var otherTime = (TimeZoneComponent.Transition[])regular.Clone();
             otherTime[1] = new TimeZoneComponent.Transition(new DateTime(2027, 3, 28, 2, 0, 0), one, two);
-            Assert.Null(TimeZoneComponent.YearlyRule(otherTime));
+            Assert.Null(TimeZoneComponent.YearlyRule(otherTime, 2028));
 
             var gap = new[] { regular[0], regular[2] };
-            Assert.Null(TimeZoneComponent.YearlyRule(gap));
+            Assert.Null(TimeZoneComponent.YearlyRule(gap, 2028));
         }
     }
 }
