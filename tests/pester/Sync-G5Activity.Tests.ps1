@@ -280,10 +280,12 @@ Describe 'Sync-G5Activity: many activities, bad input, files' {
         Get-SessionCount -Since $since | Should -Be 0
     }
 
-    It 'stops with MethodNotSupported for a method whose calendars it cannot write yet, naming -IcsDirectory' {
-        { [pscustomobject]@{ ActivityId = 'E-1'; Start = '2027-04-01 10:00'; DurationMinutes = 30 } | Sync-G5Activity -Method Outlook -ErrorAction Stop } |
-            Should -Throw -ErrorId 'MethodNotSupported,G5Mail.Commands.SyncG5ActivityCommand'
-        try { [pscustomobject]@{ ActivityId = 'E-1' } | Sync-G5Activity -Method Exchange -ErrorAction Stop } catch { $_.Exception.Message | Should -Match '-IcsDirectory' }
+    It 'stops with MethodNotSupported for Outlook where there is no Outlook (not Windows), naming -IcsDirectory, before any activity' -Skip:$IsWindows {
+        $caught = $null
+        try { [pscustomobject]@{ ActivityId = 'E-1'; Start = '2027-04-01 10:00'; DurationMinutes = 30 } | Sync-G5Activity -Method Outlook -ErrorAction Stop }
+        catch { $caught = $_ }
+        $caught.FullyQualifiedErrorId | Should -Be 'MethodNotSupported,G5Mail.Commands.SyncG5ActivityCommand'
+        $caught.Exception.Message | Should -Match '-IcsDirectory'
     }
 
     It '-RemoveMissing without -StatePath is refused before anything is sent' {

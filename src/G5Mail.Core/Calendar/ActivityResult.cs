@@ -119,6 +119,9 @@ namespace G5Mail.Core.Calendar
         /// <summary>Updated: the state's last sync of this activity had no known outcome, so it was sent again.</summary>
         public const string Resent = "Resent";
 
+        /// <summary>Updated: a create found the activity's event already in the calendar (by the activity id on it) and updated it.</summary>
+        public const string FoundExisting = "FoundExisting";
+
         /// <summary>Failed: the server may or may not have taken the change; the next run sends it again as an update.</summary>
         public const string Uncertain = "Uncertain";
 

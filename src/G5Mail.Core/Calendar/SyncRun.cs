@@ -261,13 +261,21 @@ namespace G5Mail.Core.Calendar
                 result.Path = receipt.Path;
                 result.Status = transport.WritesFiles ? ActivityStatus.Draft
                     : change.Kind == ChangeKind.Cancel ? ActivityStatus.Cancelled
-                    : change.Kind == ChangeKind.Create ? ActivityStatus.Created
+                    : change.Kind == ChangeKind.Create && !receipt.FoundExisting ? ActivityStatus.Created
                     : ActivityStatus.Updated;
-                if (!change.HasState && change.Kind != ChangeKind.Cancel)
+                if (result.Reason != null)
+                {
+                    // Missing (-RemoveMissing) says it already.
+                }
+                else if (receipt.FoundExisting && change.Kind != ChangeKind.Cancel)
+                {
+                    result.Reason = ActivityReasons.FoundExisting;
+                }
+                else if (!change.HasState && change.Kind != ChangeKind.Cancel)
                 {
                     result.Reason = ActivityReasons.NoState;
                 }
-                else if (change.Previous != null && change.Previous.Pending && result.Reason == null)
+                else if (change.Previous != null && change.Previous.Pending)
                 {
                     result.Reason = ActivityReasons.Resent;
                 }

@@ -29,6 +29,12 @@ namespace G5Mail.Core.Calendar
         /// <summary>-RemoveMissing: cancel the activities the state knows and the input does not hold.</summary>
         public bool RemoveMissing { get; set; }
 
+        /// <summary>
+        /// -InviteAttendees: the server-based methods (Exchange Online, Exchange, Outlook) also send invitations to the
+        /// attendees; without it the event is in the organizer's calendar alone. SMTP always invites (that is what it does).
+        /// </summary>
+        public bool InviteAttendees { get; set; }
+
         /// <summary>-IcsDirectory: write .ics files there instead of changing calendars.</summary>
         public string? IcsDirectory { get; set; }
 
@@ -56,22 +62,5 @@ namespace G5Mail.Core.Calendar
 
         /// <summary>Files are written one at a time; invitations over up to <see cref="ThrottleLimit"/> connections.</summary>
         public int ConnectionLimit => WritesFiles ? 1 : _throttleLimit;
-
-        /// <summary>
-        /// Throws MethodNotSupported when the method cannot sync calendars in this version. Checked once, before anything
-        /// is read, so a run fails with one error rather than one per activity.
-        /// </summary>
-        public static void CheckMethod(MailMethod? method, bool writesFiles)
-        {
-            if (writesFiles || method == MailMethod.Smtp || method == null)
-            {
-                return;
-            }
-
-            throw new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
-                $"Sync-G5Activity cannot write calendars with the {method} method yet: this version sends iCalendar invitations by SMTP. Use "
-                + "-Method Smtp (with an SMTP server that relays for the organizers), or -IcsDirectory <folder> to write one .ics file per "
-                + "activity with any method.", "Method");
-        }
     }
 }

@@ -35,5 +35,11 @@ namespace G5Mail.Core.Transports
 
         /// <summary>The file written (-IcsDirectory).</summary>
         public string? Path { get; }
+
+        /// <summary>
+        /// A create found the activity's event already in the calendar (by the activity id stored on it: a state file lost,
+        /// or a create whose answer was lost) and updated it instead of making a second one.
+        /// </summary>
+        public bool FoundExisting { get; set; }
     }
 }

@@ -106,33 +106,61 @@ namespace G5Mail.Core.Transports
 
         /// <summary>
         /// Creates calendar transports for one Sync-G5Activity pipeline, one per call (one per connection): .ics files for
-        /// -IcsDirectory, iMIP invitations through SMTP for Method Smtp (the same SMTP transport as documents). Other
-        /// methods throw MethodNotSupported (see SyncRunOptions.CheckMethod).
+        /// -IcsDirectory; for Method Smtp iMIP invitations through the SMTP transport; for ExchangeOnline events through
+        /// Microsoft Graph (whatever ExchangeOnlineProtocol says: SMTP cannot write a calendar), the pipeline's transports
+        /// sharing one token provider; for Exchange calendar items through EWS; for Outlook appointments in the profile's
+        /// default calendar.
         /// </summary>
-        public static Func<ICalendarTransport> CreateCalendarFactory(SettingValues settings, IRunLog log, string? icsDirectory)
+        public static Func<ICalendarTransport> CreateCalendarFactory(SettingValues settings, IRunLog log, string? icsDirectory, bool inviteAttendees = false)
         {
             if (icsDirectory != null)
             {
                 return () => new Drafts.IcsFileWriter(icsDirectory, settings.From);
             }
 
-            Calendar.SyncRunOptions.CheckMethod(settings.Method, writesFiles: false);
-            var memory = new SmtpServerMemory();
-            return () => new SmtpInvitationTransport((SmtpTransport)CreateSmtp(settings, log, memory), settings.From);
+            MailMethod method = settings.Method ?? throw new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
+                "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
+            switch (method)
+            {
+                case MailMethod.Smtp:
+                    var memory = new SmtpServerMemory();
+                    return () => new SmtpInvitationTransport((SmtpTransport)CreateSmtp(settings, log, memory), settings.From);
+                case MailMethod.ExchangeOnline:
+                    WarnIgnoredOverrides(settings, log);
+                    ExchangeOnlineOptions online = ExchangeOnlineOptions.FromSettings(settings);
+                    var gate = new object();
+                    EntraTokenProvider? shared = null;
+                    return () =>
+                    {
+                        lock (gate)
+                        {
+                            shared ??= new EntraTokenProvider(online, log);
+                        }
+
+                        return new GraphCalendarTransport(online, shared, log, inviteAttendees);
+                    };
+                case MailMethod.Exchange:
+                    return () => new EwsCalendarTransport(EwsOptions(settings), log, inviteAttendees);
+                case MailMethod.Outlook:
+                    OutlookCalendarTransport.CheckPlatform(); // once, before any activity: not per activity
+                    return () => OutlookCalendarTransport.Create(log, inviteAttendees);
+                default:
+                    throw new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+                        $"Sync-G5Activity cannot write calendars with the {method} method. Use -IcsDirectory to write .ics files.", "Method");
+            }
         }
 
         /// <summary>The TimeoutSeconds setting: the bound of each network step of every method.</summary>
         public static TimeSpan TimeoutOf(SettingValues settings) => TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds);
 
-        private static IMessageTransport CreateExchange(SettingValues settings, IRunLog log)
-        {
-            var options = new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
+        private static IMessageTransport CreateExchange(SettingValues settings, IRunLog log) => new EwsTransport(EwsOptions(settings), log);
+
+        private static EwsTransportOptions EwsOptions(SettingValues settings) =>
+            new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
             {
                 Credential = settings.Credential,
-                Timeout = TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds),
+                Timeout = TimeoutOf(settings),
             };
-            return new EwsTransport(options, log);
-        }
 
         private static IMessageTransport CreateSmtp(SettingValues settings, IRunLog log, SmtpServerMemory memory)
         {

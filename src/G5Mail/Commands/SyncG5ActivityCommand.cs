@@ -126,6 +126,13 @@ namespace G5Mail.Commands
         [Parameter]
         public SwitchParameter RemoveMissing { get; set; }
 
+        /// <summary>
+        /// Exchange Online, Exchange and Outlook: also send invitations to the attendees (otherwise the event is in the
+        /// organizer's calendar alone). SMTP always sends invitations.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter InviteAttendees { get; set; }
+
         /// <summary>Write one .ics file per activity into this folder instead of changing calendars (any method, any platform).</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
@@ -177,7 +184,6 @@ namespace G5Mail.Commands
                 Credential = Credential?.GetNetworkCredential(),
                 TimeoutSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeoutSeconds : (int?)null,
             }.ApplyTo(view.Settings);
-            SyncRunOptions.CheckMethod(view.Settings.Method, files);
             if (!files)
             {
                 EnsureComplete(view);
@@ -193,6 +199,7 @@ namespace G5Mail.Commands
             {
                 WhatIf = IsWhatIf,
                 RemoveMissing = RemoveMissing.IsPresent,
+                InviteAttendees = InviteAttendees.IsPresent,
                 IcsDirectory = files ? ResolveFileSystemPath(IcsDirectory!, nameof(IcsDirectory), ErrorIds.InvalidSetting, "folder") : null,
                 Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
                 ThrottleLimit = ThrottleLimit,
@@ -212,7 +219,7 @@ namespace G5Mail.Commands
                 options.State = _state;
             }
 
-            _run = new SyncRun(options, TransportFactory.CreateCalendarFactory(view.Settings, _log, options.IcsDirectory), _log);
+            _run = new SyncRun(options, TransportFactory.CreateCalendarFactory(view.Settings, _log, options.IcsDirectory, options.InviteAttendees), _log);
         }
 
         protected override void OnProcess()
