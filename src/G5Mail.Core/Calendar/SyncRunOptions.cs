@@ -60,7 +60,10 @@ namespace G5Mail.Core.Calendar
             }
         }
 
-        /// <summary>Files are written one at a time; invitations over up to <see cref="ThrottleLimit"/> connections.</summary>
-        public int ConnectionLimit => WritesFiles ? 1 : _throttleLimit;
+        /// <summary>
+        /// Files are written one at a time, and Outlook takes one change at a time (one COM application, one caller, as
+        /// <see cref="SendRunOptions.ConnectionLimit"/>); other methods use up to <see cref="ThrottleLimit"/> connections.
+        /// </summary>
+        public int ConnectionLimit => WritesFiles || Settings.Method == MailMethod.Outlook ? 1 : _throttleLimit;
     }
 }

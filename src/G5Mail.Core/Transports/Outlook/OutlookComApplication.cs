@@ -18,6 +18,8 @@ namespace G5Mail.Core.Transports.Outlook
     {
         private const string ProgId = "Outlook.Application";
         private const int OlMailItem = 0;
+        private const int OlAppointmentItem = 1;
+        private const int OlFolderCalendar = 9;
         private ComObject? _application;
 
         private OutlookComApplication(ComObject application)
@@ -55,6 +57,25 @@ namespace G5Mail.Core.Transports.Outlook
         public string Version => Convert.ToString(App.Get("Version"), CultureInfo.InvariantCulture) ?? string.Empty;
 
         public IOutlookMailItem CreateMailItem() => new MailItem(App.GetObject("CreateItem", BindingFlags.InvokeMethod, OlMailItem));
+
+        // NOT RUN ON WINDOWS HERE: written from Microsoft's Outlook object model reference (Application.CreateItem,
+        // NameSpace.GetDefaultFolder); the tests run the calendar path against a recording double.
+        public IOutlookAppointment CreateAppointment() => new AppointmentItem(App.GetObject("CreateItem", BindingFlags.InvokeMethod, OlAppointmentItem));
+
+        // NOT RUN ON WINDOWS HERE.
+        public IOutlookCalendar OpenDefaultCalendar()
+        {
+            ComObject session = App.GetObject("Session");
+            try
+            {
+                return new CalendarFolder(session, session.GetObject("GetDefaultFolder", BindingFlags.InvokeMethod, OlFolderCalendar));
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+        }
 
         public void Dispose()
         {
@@ -185,6 +206,254 @@ namespace G5Mail.Core.Transports.Outlook
                 _item?.Dispose();
                 _item = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// The default calendar (a MAPIFolder) and the session (NameSpace) it came from. NOT RUN ON WINDOWS HERE: every call
+    /// below is written from Microsoft's Outlook object model reference and has only been compiled on this machine.
+    /// </summary>
+    internal sealed class CalendarFolder : IOutlookCalendar
+    {
+        private const int OlAppointment = 26; // OlObjectClass.olAppointment
+        private ComObject? _session;
+        private ComObject? _folder;
+
+        public CalendarFolder(ComObject session, ComObject folder)
+        {
+            _session = session;
+            _folder = folder;
+        }
+
+        private ComObject Session => _session ?? throw new ObjectDisposedException(nameof(CalendarFolder));
+
+        private ComObject Folder => _folder ?? throw new ObjectDisposedException(nameof(CalendarFolder));
+
+        public IOutlookAppointment? GetAppointment(string entryId)
+        {
+            string storeId = Convert.ToString(Folder.Get("StoreID"), CultureInfo.InvariantCulture) ?? string.Empty;
+            object? raw;
+            try
+            {
+                raw = Session.Call("GetItemFromID", entryId, storeId);
+            }
+            catch (COMException ex) when (OutlookErrors.IsNotFound(ex))
+            {
+                return null;
+            }
+
+            if (raw == null)
+            {
+                return null;
+            }
+
+            var item = new ComObject(raw);
+            bool keep = false;
+            try
+            {
+                if (Convert.ToInt32(item.Get("Class"), CultureInfo.InvariantCulture) != OlAppointment)
+                {
+                    return null;
+                }
+
+                // A deleted appointment keeps its EntryID in Deleted Items: only one still in this calendar counts.
+                using (ComObject parent = item.GetObject("Parent"))
+                {
+                    object? parentId = parent.Get("EntryID");
+                    object? folderId = Folder.Get("EntryID");
+                    keep = Convert.ToBoolean(Session.Call("CompareEntryIDs", parentId ?? string.Empty, folderId ?? string.Empty), CultureInfo.InvariantCulture);
+                }
+
+                return keep ? new AppointmentItem(item) : null;
+            }
+            finally
+            {
+                if (!keep)
+                {
+                    item.Dispose();
+                }
+            }
+        }
+
+        public IOutlookAppointment? FindAppointment(string property, string filter)
+        {
+            // Items.Find refuses a condition on a property that is not a field of the folder: none means nothing was tagged here.
+            using (ComObject definitions = Folder.GetObject("UserDefinedProperties"))
+            {
+                object? definition = definitions.Call("Find", property);
+                if (definition == null)
+                {
+                    return null;
+                }
+
+                new ComObject(definition).Dispose();
+            }
+
+            using (ComObject items = Folder.GetObject("Items"))
+            {
+                object? found = items.Call("Find", filter);
+                return found == null ? null : new AppointmentItem(new ComObject(found));
+            }
+        }
+
+        public void Dispose()
+        {
+            _folder?.Dispose();
+            _folder = null;
+            _session?.Dispose();
+            _session = null;
+        }
+    }
+
+    /// <summary>One AppointmentItem. NOT RUN ON WINDOWS HERE: written from Microsoft's AppointmentItem reference.</summary>
+    internal sealed class AppointmentItem : IOutlookAppointment
+    {
+        private const int OlText = 1; // OlUserPropertyType.olText
+        private const int OlRequired = 1; // OlMeetingRecipientType.olRequired
+        private const int OlOrganizer = 0; // OlMeetingRecipientType.olOrganizer
+        private const int OlDiscard = 1;
+        private const string SmtpAddressProperty = "http://schemas.microsoft.com/mapi/proptag/0x39FE001E"; // PR_SMTP_ADDRESS
+        private ComObject? _item;
+
+        public AppointmentItem(ComObject item)
+        {
+            _item = item;
+        }
+
+        private ComObject Item => _item ?? throw new ObjectDisposedException(nameof(AppointmentItem));
+
+        public string EntryId => Convert.ToString(Item.Get("EntryID"), CultureInfo.InvariantCulture) ?? string.Empty;
+
+        public OutlookMeetingStatus MeetingStatus
+        {
+            get => (OutlookMeetingStatus)Convert.ToInt32(Item.Get("MeetingStatus"), CultureInfo.InvariantCulture);
+            set => Item.Set("MeetingStatus", (int)value);
+        }
+
+        public void SetUserProperty(string name, string value)
+        {
+            using (ComObject properties = Item.GetObject("UserProperties"))
+            {
+                object? existing = properties.Call("Find", name);
+                // AddToFolderFields: true, so that Items.Find and Restrict can filter on it.
+                using (ComObject property = existing != null ? new ComObject(existing) : properties.GetObject("Add", BindingFlags.InvokeMethod, name, OlText, true))
+                {
+                    property.Set("Value", value);
+                }
+            }
+        }
+
+        public void SetFields(OutlookAppointmentFields fields)
+        {
+            // AllDayEvent first: Start and End then mean dates (all day) or local times.
+            Item.Set("Subject", fields.Subject);
+            Item.Set("AllDayEvent", fields.AllDay);
+            Item.Set("Start", fields.Start);
+            Item.Set("End", fields.End);
+            Item.Set("Location", fields.Location);
+            Item.Set("Body", fields.Body);
+            Item.Set("Categories", fields.Categories);
+            Item.Set("BusyStatus", (int)fields.BusyStatus);
+            Item.Set("ReminderSet", fields.ReminderSet);
+            if (fields.ReminderSet)
+            {
+                Item.Set("ReminderMinutesBeforeStart", fields.ReminderMinutes);
+            }
+        }
+
+        public IReadOnlyList<string> Attendees()
+        {
+            var addresses = new List<string>();
+            using (ComObject recipients = Item.GetObject("Recipients"))
+            {
+                int count = Convert.ToInt32(recipients.Get("Count"), CultureInfo.InvariantCulture);
+                for (int i = 1; i <= count; i++)
+                {
+                    using (ComObject recipient = recipients.GetObject("Item", BindingFlags.InvokeMethod, i))
+                    {
+                        if (Convert.ToInt32(recipient.Get("Type"), CultureInfo.InvariantCulture) != OlOrganizer)
+                        {
+                            addresses.Add(SmtpAddress(recipient));
+                        }
+                    }
+                }
+            }
+
+            return addresses;
+        }
+
+        public void AddAttendee(string address)
+        {
+            using (ComObject recipients = Item.GetObject("Recipients"))
+            using (ComObject recipient = recipients.GetObject("Add", BindingFlags.InvokeMethod, address))
+            {
+                recipient.Set("Type", OlRequired);
+            }
+        }
+
+        public void RemoveAttendee(string address)
+        {
+            using (ComObject recipients = Item.GetObject("Recipients"))
+            {
+                int count = Convert.ToInt32(recipients.Get("Count"), CultureInfo.InvariantCulture);
+                for (int i = count; i >= 1; i--)
+                {
+                    bool match;
+                    using (ComObject recipient = recipients.GetObject("Item", BindingFlags.InvokeMethod, i))
+                    {
+                        match = string.Equals(SmtpAddress(recipient), address, StringComparison.OrdinalIgnoreCase);
+                    }
+
+                    if (match)
+                    {
+                        recipients.Call("Remove", i);
+                    }
+                }
+            }
+        }
+
+        public bool ResolveAll()
+        {
+            using (ComObject recipients = Item.GetObject("Recipients"))
+            {
+                return Convert.ToBoolean(recipients.Call("ResolveAll"), CultureInfo.InvariantCulture);
+            }
+        }
+
+        public void Save() => Item.Call("Save");
+
+        public void Send() => Item.Call("Send");
+
+        public void Delete() => Item.Call("Delete");
+
+        public void Discard() => Item.Call("Close", OlDiscard);
+
+        /// <summary>An Exchange user's Address is an X.500 DN; PR_SMTP_ADDRESS holds the SMTP one ("Obtain the E-mail Address of a Recipient").</summary>
+        private static string SmtpAddress(ComObject recipient)
+        {
+            try
+            {
+                using (ComObject accessor = recipient.GetObject("PropertyAccessor"))
+                {
+                    string? smtp = Convert.ToString(accessor.Call("GetProperty", SmtpAddressProperty), CultureInfo.InvariantCulture);
+                    if (!string.IsNullOrEmpty(smtp))
+                    {
+                        return smtp!;
+                    }
+                }
+            }
+            catch (COMException)
+            {
+                // Not set for a one-off recipient: its Address is the SMTP address.
+            }
+
+            return Convert.ToString(recipient.Get("Address"), CultureInfo.InvariantCulture) ?? string.Empty;
+        }
+
+        public void Dispose()
+        {
+            _item?.Dispose();
+            _item = null;
         }
     }
 

@@ -17,6 +17,15 @@ namespace G5Mail.Core.Transports.Outlook
         Send,
         Display,
         Save,
+
+        // Appointments (Sync-G5Activity).
+        Calendar,
+        Lookup,
+        Appointment,
+        Attendees,
+        SaveAppointment,
+        SendInvitation,
+        DeleteAppointment,
     }
 
     /// <summary>
@@ -44,8 +53,14 @@ namespace G5Mail.Core.Transports.Outlook
         public const int MAPI_E_NOT_SUPPORTED = unchecked((int)0x80040102);
         public const int MAPI_E_USER_CANCEL = unchecked((int)0x80040113);
         public const int ERROR_CANCELLED = unchecked((int)0x800704C7);
+        public const int MAPI_E_NOT_FOUND = unchecked((int)0x8004010F);
+        public const int MAPI_E_INVALID_ENTRYID = unchecked((int)0x80040107);
 
         private const string OtherMethods = "use -Method Smtp or ExchangeOnline, or write Outlook-ready drafts with -DraftDirectory";
+
+        /// <summary>What Sync-G5Activity can use instead of Outlook.</summary>
+        public const string CalendarAlternatives = "write the activities as .ics files with -IcsDirectory <folder> (Outlook imports them), or use -Method Smtp, "
+            + "ExchangeOnline or Exchange";
 
         /// <summary>True for the failures COM interop raises for a failed Outlook call.</summary>
         public static bool IsComFailure(Exception ex) =>
@@ -67,15 +82,22 @@ namespace G5Mail.Core.Transports.Outlook
             "The Outlook method drives classic Outlook through its COM interface, which exists only on Windows. On this computer "
             + OtherMethods + " and open them in Outlook.", "Method");
 
-        public static G5MailErrorException NotInteractive() => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+        /// <param name="alternatives">What to use instead: by default the ways of sending documents.</param>
+        public static G5MailErrorException NotInteractive(string alternatives = OtherMethods) => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
             "The Outlook method needs an interactive desktop session: Microsoft supports Outlook automation only for a logged-on user "
             + "who can answer its dialogs, not from services or from scheduled tasks that run whether the user is logged on or not "
-            + "(KB 237913). For unattended sending " + OtherMethods + ".", "Method");
+            + "(KB 237913). For unattended runs " + alternatives + ".", "Method");
 
-        public static G5MailErrorException NotInstalled(Exception? inner = null) => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+        public static G5MailErrorException NotInstalled(Exception? inner = null, string alternatives = OtherMethods) => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
             "Classic Outlook is not installed: its COM class Outlook.Application is not registered" + Suffix(inner) + ". The new Outlook "
             + "for Windows has no COM interface and cannot be used. Install classic Outlook (Microsoft 365 Apps or Office), or "
-            + OtherMethods + ".", "Method", inner);
+            + alternatives + ".", "Method", inner);
+
+        /// <summary>GetItemFromID's answer for an EntryID Outlook does not know (any more).</summary>
+        public static bool IsNotFound(Exception ex) => ex.HResult == MAPI_E_NOT_FOUND || ex.HResult == MAPI_E_INVALID_ENTRYID;
+
+        /// <summary>Class not registered: classic Outlook is not installed.</summary>
+        public static bool IsNotRegistered(Exception ex) => ex.HResult == REGDB_E_CLASSNOTREG || ex.HResult == CO_E_CLASSSTRING;
 
         /// <summary>Maps a failed call (after any retries) to a G5MailErrorException.</summary>
         public static G5MailErrorException Map(Exception ex, OutlookStep step, int attempts = 1)
@@ -84,7 +106,7 @@ namespace G5Mail.Core.Transports.Outlook
             string code = Suffix(ex);
             string what = Describe(step);
 
-            if (hr == REGDB_E_CLASSNOTREG || hr == CO_E_CLASSSTRING)
+            if (IsNotRegistered(ex))
             {
                 return NotInstalled(ex);
             }
@@ -168,7 +190,15 @@ namespace G5Mail.Core.Transports.Outlook
                 case OutlookStep.Attachment: return "attach the files";
                 case OutlookStep.Send: return "send the message";
                 case OutlookStep.Display: return "show the message";
-                default: return "save the message to Drafts";
+                case OutlookStep.Save: return "save the message to Drafts";
+                case OutlookStep.Calendar: return "open the default calendar";
+                case OutlookStep.Lookup: return "find the activity's appointment";
+                case OutlookStep.Appointment: return "set the appointment's subject, times and details";
+                case OutlookStep.Attendees: return "add the attendees to the meeting";
+                case OutlookStep.SaveAppointment: return "save the appointment";
+                case OutlookStep.SendInvitation: return "send the meeting request, update or cancellation to the attendees";
+                case OutlookStep.DeleteAppointment: return "delete the appointment";
+                default: return "carry out the call";
             }
         }
     }

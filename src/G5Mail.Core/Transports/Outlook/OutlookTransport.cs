@@ -20,7 +20,7 @@ namespace G5Mail.Core.Transports.Outlook
     /// </summary>
     public sealed class OutlookTransport : IMessageTransport
     {
-        private static readonly TimeSpan[] DefaultBusyDelays =
+        internal static readonly TimeSpan[] DefaultBusyDelays =
         {
             TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4),
         };
@@ -212,7 +212,7 @@ namespace G5Mail.Core.Transports.Outlook
         /// or it is starting) was not carried out, so it is safe to repeat after a pause; every other failure is mapped
         /// to a G5MailErrorException at once.
         /// </summary>
-        private static T Retry<T>(OutlookStep step, Func<T> call, IReadOnlyList<TimeSpan> delays, IRunLog log, CancellationToken cancellationToken)
+        internal static T Retry<T>(OutlookStep step, Func<T> call, IReadOnlyList<TimeSpan> delays, IRunLog log, CancellationToken cancellationToken)
         {
             for (int attempt = 0; ; attempt++)
             {
