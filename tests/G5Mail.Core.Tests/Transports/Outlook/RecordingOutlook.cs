@@ -15,7 +15,7 @@ namespace G5Mail.Core.Tests.Transports.Outlook
     /// Send/Display/Save/Close). The real COM calls (OutlookComApplication) are verified only on Windows with Outlook;
     /// these tests cover everything around them.
     /// </summary>
-    internal sealed class RecordingOutlook : IOutlookHost, IOutlookApplication
+    internal sealed partial class RecordingOutlook : IOutlookHost, IOutlookApplication
     {
         private readonly Dictionary<string, Queue<Exception>> _faults = new Dictionary<string, Queue<Exception>>(StringComparer.Ordinal);
 
