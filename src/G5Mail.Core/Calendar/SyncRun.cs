@@ -318,8 +318,11 @@ namespace G5Mail.Core.Calendar
         private ActivityResult? Confirm(CalendarChange change, IRunHost<ActivityResult> host)
         {
             Activity a = change.Activity;
-            string action = _options.WritesFiles ? $"Write .ics file ({ActivityReasons.For(change.Kind).ToLowerInvariant()}) to {_options.IcsDirectory}"
-                : change.Kind == ChangeKind.Cancel ? "Send calendar cancellation" : change.Kind == ChangeKind.Create ? "Send calendar invitation" : "Send calendar update";
+            string verb = ActivityReasons.For(change.Kind).ToLowerInvariant();
+            string action = _options.WritesFiles ? $"Write .ics file ({verb}) to {_options.IcsDirectory}"
+                : _options.Settings.Method == MailMethod.Smtp
+                    ? change.Kind == ChangeKind.Cancel ? "Send calendar cancellation" : change.Kind == ChangeKind.Create ? "Send calendar invitation" : "Send calendar update"
+                    : $"{ActivityReasons.For(change.Kind)} the event in the calendar ({_options.MethodName}" + (_options.InviteAttendees ? ", inviting the attendees)" : ")");
             string target = $"{a.ActivityId} '{a.Subject}' {InvitationMessage.When(a)} to {string.Join(", ", new[] { a.Organizer }.Concat(a.Attendees))}";
             if (host.ShouldProcess(target, action))
             {
