@@ -99,6 +99,7 @@ public sealed class TestServerHost : IAsyncDisposable
         app.Use((ctx, next) => ApplyFaultsAndCountAsync(ctx, next, state, logger));
         EntraEndpoints.Map(app, state);
         GraphEndpoints.Map(app, state);
+        GraphCalendarEndpoints.Map(app, state);
         EwsEndpoints.Map(app, state);
         TestControlEndpoints.Map(app, state, ServiceOfRoute(app));
 
