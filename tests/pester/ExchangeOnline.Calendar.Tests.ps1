@@ -16,6 +16,7 @@ BeforeAll {
     # apps[0] gets Calendars.ReadWrite; apps[2] is an app that can send mail but not write calendars.
     $script:Config = New-G5TestServerConfig
     $script:Config.apps[0].roles += 'Calendars.ReadWrite'
+    $script:Config.apps[1].scopes += 'Calendars.ReadWrite'
     $script:Config.apps += [ordered]@{
         clientId = [guid]::NewGuid().ToString(); tenant = $script:Config.tenants[0].id; displayName = 'mail only'; roles = @('Mail.Send', 'Mail.ReadWrite')
         secrets  = @(@{ keyId = [guid]::NewGuid().ToString(); displayName = 'only'; value = 'Mo' + [guid]::NewGuid().ToString('N')
@@ -25,8 +26,16 @@ BeforeAll {
     $script:Organizer = $script:Config.users[0].userPrincipalName
     $script:Property = 'String {ccebebdf-45fd-4e12-aa42-05a5c61ff454} Name G5MailActivityId'
 
-    function script:Use-Graph([int] $App = 0) {
+    function script:Use-Graph([int] $App = 0, [switch] $User) {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+        if ($User) {
+            # UsernamePassword (ROPC) as users[0] through the public client apps[1]: the organizer is the signed-in user (/me).
+            Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow UsernamePassword -ClientId $script:Config.apps[1].clientId `
+                -TenantId $script:Config.tenants[0].id -AuthorityHost $script:Server.BaseUri -GraphEndpoint $script:Server.BaseUri -From $script:Organizer -WarningAction SilentlyContinue
+            $account = $script:Config.users[0]
+            Set-G5MailSetting -Scope User -Credential ([pscredential]::new($account.userPrincipalName, (ConvertTo-SecureString $account.password -AsPlainText -Force))) -WarningAction SilentlyContinue
+            return
+        }
         $registration = $script:Config.apps[$App]
         Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow ClientSecret -ClientId $registration.clientId `
             -TenantId $script:Config.tenants[0].id -AuthorityHost $script:Server.BaseUri -GraphEndpoint $script:Server.BaseUri -From $script:Organizer `
@@ -280,6 +289,39 @@ Describe 'Sync-G5Activity with Exchange Online: invitations, faults, permissions
         $events = Get-Events
         $events.Count | Should -Be 100
         @($events | ForEach-Object { Get-ActivityId $_ } | Sort-Object -Unique).Count | Should -Be 100
+    }
+
+    It 'UsernamePassword: the signed-in organizer''s own calendar is /me' {
+        Use-Graph -User
+        $since = (Get-Content -Raw $script:Server.LogPath).Length
+        $result = New-Activity 'U-1' | Sync-G5Activity -StatePath (Join-Path $script:Work ('u-' + [guid]::NewGuid().ToString('N') + '.jsonl')) -WarningAction SilentlyContinue
+
+        $result.Status | Should -Be 'Created'
+        $result.Mailbox | Should -Be $script:Organizer
+        (Get-Events).mailbox | Should -Be $script:Organizer
+        $log = (Get-Content -Raw $script:Server.LogPath).Substring($since)
+        $log | Should -Match 'POST /v1\.0/me/events -> 201'
+        $log | Should -Not -Match '/v1\.0/users/'
+        (Get-Counts).tokens | Should -Be 1
+    }
+
+    It 'shows no secret, password or token in any output stream, error or the server log' {
+        $Error.Clear()
+        $state = Join-Path $script:Work ('s-' + [guid]::NewGuid().ToString('N') + '.jsonl')
+        $all = @(
+            Use-Graph
+            New-Activity 'S-1' | Sync-G5Activity -StatePath $state -InviteAttendees -Verbose *>&1
+            Use-Graph -App 2
+            New-Activity 'S-2' | Sync-G5Activity -StatePath $state -Verbose -ErrorAction Continue *>&1
+            Use-Graph -User
+            New-Activity 'S-3' | Sync-G5Activity -StatePath $state -Verbose *>&1
+        )
+        @($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] }).Count | Should -BeGreaterOrEqual 1
+        $text = ((@($all) + @($Error) + @(Get-Content -Raw $script:Server.LogPath)) | Out-String -Width 8192) + (($all | Where-Object { $_ -is [System.Management.Automation.ErrorRecord] } | ForEach-Object { $_.Exception.ToString() }) -join "`n")
+        $secrets = @($script:Config.apps | ForEach-Object { if ($_.Contains('secrets')) { $_.secrets.value } }) + @($script:Config.users.password) | Where-Object { $_ }
+        $secrets.Count | Should -BeGreaterOrEqual 5
+        foreach ($secret in $secrets) { $text.Contains($secret) | Should -BeFalse -Because 'no secret or password may appear in any output' }
+        $text | Should -Not -Match 'eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}' -Because 'no access token may appear in any output'
     }
 
     It 'Test-G5MailServer warns when the app lacks Calendars.ReadWrite (mail still works)' {
