@@ -20,12 +20,13 @@ public static class TestControlEndpoints
     {
         app.MapGet("/_test/stats", () => Results.Json(state.Stats.Snapshot(serviceOfRoute), TestServerConfig.JsonOptions));
 
-        // Reset clears counters, faults, drafts and upload sessions: a clean slate between tests sharing one server.
+        // Reset clears counters, faults, drafts, upload sessions and events: a clean slate between tests sharing one server.
         app.MapPost("/_test/reset", () =>
         {
             state.Stats.Reset();
             state.Faults.Clear();
             state.Mail.Clear();
+            state.Calendar.Clear();
             return Results.NoContent();
         });
 

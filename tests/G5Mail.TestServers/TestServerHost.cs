@@ -99,6 +99,7 @@ public sealed class TestServerHost : IAsyncDisposable
         app.Use((ctx, next) => ApplyFaultsAndCountAsync(ctx, next, state, logger));
         EntraEndpoints.Map(app, state);
         GraphEndpoints.Map(app, state);
+        GraphCalendarEndpoints.Map(app, state);
         EwsEndpoints.Map(app, state);
         TestControlEndpoints.Map(app, state, ServiceOfRoute(app));
 
@@ -147,13 +148,13 @@ public sealed class TestServerHost : IAsyncDisposable
 
             if (fault.Answer == "brokenBody")
             {
-                // The route's own handler runs (the service acted: EWS sent the message, Graph accepted it), then its answer
-                // is replaced by a body cut off in the middle of a SOAP envelope.
+                // The route's own handler runs (the service acted: EWS sent the message, Graph accepted it or created the
+                // event), then its answer (any 2xx) is replaced by a 200 whose body is cut off in the middle of a SOAP envelope.
                 Stream original = ctx.Response.Body;
                 using var answer = new MemoryStream();
                 ctx.Response.Body = answer;
                 try { await next(ctx); } finally { ctx.Response.Body = original; }
-                if (ctx.Response.StatusCode != 200)
+                if (ctx.Response.StatusCode is < 200 or > 299)
                 {
                     // Not a success (e.g. the 401 challenge before Windows or Basic sign-in): passed on unchanged, and the fault
                     // waits for the request that succeeds.

@@ -59,6 +59,9 @@ namespace G5Mail.Core.Diagnostics
         public const string TokenAcquisitionFailed = "TokenAcquisitionFailed";
         public const string PermissionsPresent = "PermissionsPresent";
         public const string PermissionMissing = "PermissionMissing";
+
+        /// <summary>Warning: the token lacks Calendars.ReadWrite; mail works, Sync-G5Activity's events will fail with PermissionDenied.</summary>
+        public const string CalendarPermissionMissing = "CalendarPermissionMissing";
         public const string GraphReachable = "GraphReachable";
         public const string TokenRejected = "TokenRejected";
         public const string MailboxFound = "MailboxFound";

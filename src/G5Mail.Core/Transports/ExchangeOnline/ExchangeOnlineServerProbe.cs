@@ -150,6 +150,16 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             bool app = options.IsAppOnly;
             IReadOnlyList<string> granted = claims.Permissions;
             string required = smtp ? (app ? GraphPermissions.SmtpSendAsApp : GraphPermissions.SmtpSend) : GraphPermissions.MailSend;
+            if (!smtp && !GraphPermissions.IsGranted(GraphPermissions.CalendarsReadWrite, granted))
+            {
+                // Sending does not need it, so a warning; Sync-G5Activity writes events through Graph whatever the protocol.
+                // (An SMTP token is for Exchange, not Graph, and cannot tell.)
+                result.Warning(ServerFindingCodes.CalendarPermissionMissing, "ClientId",
+                    $"The token does not carry {GraphPermissions.Describe(GraphPermissions.CalendarsReadWrite, app)}. Sending mail does not need it, " +
+                    "but Sync-G5Activity writes calendar events with it: each activity would fail with PermissionDenied. " +
+                    GraphPermissions.HowToGrant(GraphPermissions.CalendarsReadWrite, app));
+            }
+
             if (!GraphPermissions.IsGranted(required, granted))
             {
                 result.Error(ServerFindingCodes.PermissionMissing, "ClientId",

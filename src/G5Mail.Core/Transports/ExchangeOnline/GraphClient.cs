@@ -73,6 +73,18 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         }
 
         /// <summary>
+        /// A Graph API call on one item (an event) that may no longer exist: null when Graph answers 404 ErrorItemNotFound
+        /// ("The specified object was not found in the store": the item was deleted), instead of an error. Any other 404
+        /// (no such mailbox: ErrorInvalidUser, MailboxNotEnabledForRESTAPI) is still thrown. One attempt, whatever
+        /// <see cref="Retry"/> says: the calendar is retried a whole change at a time.
+        /// </summary>
+        public Task<GraphResponse?> SendUnlessGoneAsync(HttpMethod method, string relative, Func<HttpContent?> content, GraphOperation operation,
+            CancellationToken cancellationToken)
+        {
+            return SendOnceAsync(method, ApiUri(relative), content, operation, authenticated: true, cancellationToken, goneIsNull: true);
+        }
+
+        /// <summary>
         /// A PUT to an upload session's URL, which is pre-authenticated: "Do not specify an Authorization request header"
         /// (learn.microsoft.com/graph/outlook-large-attachments).
         /// </summary>
@@ -103,15 +115,15 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         {
             if (Retry.RetryCount == 0)
             {
-                return SendOnceAsync(method, uri, content, operation, authenticated, cancellationToken);
+                return SendOnceAsync(method, uri, content, operation, authenticated, cancellationToken)!;
             }
 
             return new DeliveryRetry(Retry, _log).RunAsync($"Microsoft Graph '{operation.Description}'",
-                token => SendOnceAsync(method, uri, content, operation, authenticated, token), cancellationToken);
+                async token => (await SendOnceAsync(method, uri, content, operation, authenticated, token).ConfigureAwait(false))!, cancellationToken);
         }
 
-        private async Task<GraphResponse> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation,
-            bool authenticated, CancellationToken cancellationToken)
+        private async Task<GraphResponse?> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation,
+            bool authenticated, CancellationToken cancellationToken, bool goneIsNull = false)
         {
             AccessToken? token = null;
             if (authenticated)
@@ -148,6 +160,11 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 }
 
                 (string? code, string? message) = GraphErrors.ReadError(body);
+                if (goneIsNull && status == 404 && string.Equals(code, "ErrorItemNotFound", StringComparison.OrdinalIgnoreCase))
+                {
+                    return null;
+                }
+
                 if (token != null && GraphErrors.IsTokenNoLongerAccepted(status, headers, token.Claims))
                 {
                     string? claims = GraphErrors.ClaimsChallenge(headers);

@@ -198,7 +198,8 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 bool carried = claims != null && GraphPermissions.IsGranted(operation.Permission, claims.Permissions);
                 string reason = carried
                     ? $"The token carries {operation.Permission}, so an Exchange Online application access policy or RBAC for Applications " +
-                      $"probably keeps the app from the mailbox '{options.From}': have the Exchange administrator include it " +
+                      $"probably keeps the app from {(operation.Permission == GraphPermissions.CalendarsReadWrite ? "the organizer's mailbox" : $"the mailbox '{options.From}'")}: " +
+                      "have the Exchange administrator include it " +
                       "(Get-ApplicationAccessPolicy / Test-ApplicationAccessPolicy)."
                     : $"The app needs {permission}. {GraphPermissions.HowToGrant(operation.Permission, appOnly)}";
                 return new G5MailErrorException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,

@@ -8,7 +8,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
     /// The permissions each Exchange Online path needs, and how to say which one is missing. Graph does not name the
     /// missing permission in its 401/403 answers, so G5Mail names it from the call it made. Sources:
     /// "user: sendMail" and "message: send" (Mail.Send), "Create message", "Add attachment" and
-    /// "attachment: createUploadSession" (Mail.ReadWrite), "Get application" (Application.Read.All), all on
+    /// "attachment: createUploadSession" (Mail.ReadWrite), "Get application" (Application.Read.All), "Create event"
+    /// (user-post-events), "Update event", "Delete event", "event: cancel" and "Get singleValueLegacyExtendedProperty"
+    /// (Calendars.ReadWrite; the look-up alone needs only Calendars.Read, which Calendars.ReadWrite includes), all on
     /// learn.microsoft.com/graph/api, and "Authenticate an IMAP, POP or SMTP connection using OAuth" (SMTP.SendAsApp,
     /// SMTP.Send) on learn.microsoft.com/exchange/client-developer/legacy-protocols.
     /// </summary>
@@ -20,6 +22,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         public const string SmtpSendAsApp = "SMTP.SendAsApp";
         public const string SmtpSend = "SMTP.Send";
 
+        /// <summary>Sync-G5Activity's events: create, look up by the activity id, update, delete and cancel.</summary>
+        public const string CalendarsReadWrite = "Calendars.ReadWrite";
+
         /// <summary>Higher permissions that include the named one (least privileged first in each Graph API page).</summary>
         private static readonly Dictionary<string, string[]> Includes = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
         {
@@ -28,6 +33,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             [ApplicationReadAll] = new[] { ApplicationReadAll, "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All" },
             [SmtpSendAsApp] = new[] { SmtpSendAsApp },
             [SmtpSend] = new[] { SmtpSend },
+            [CalendarsReadWrite] = new[] { CalendarsReadWrite },
         };
 
         /// <summary>True when the token's roles (app-only) or scopes (delegated) include the permission or one that implies it.</summary>

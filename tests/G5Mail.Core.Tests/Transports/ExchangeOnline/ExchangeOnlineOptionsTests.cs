@@ -123,20 +123,43 @@ namespace G5Mail.Core.Tests.Transports.ExchangeOnline
         public void The_probe_requires_Mail_Send_and_warns_without_Mail_ReadWrite()
         {
             var result = new ServerTestResult(MailMethod.ExchangeOnline);
-            Assert.False(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.ReadWrite"), ExoTestData.Options(), smtp: false, result));
+            Assert.False(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.ReadWrite", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
             Finding missing = Assert.Single(result.Findings);
             Assert.Equal(FindingSeverity.Error, missing.Severity);
             Assert.Equal(ServerFindingCodes.PermissionMissing, missing.Code);
             Assert.Contains("application permission Mail.Send", missing.Message);
 
             result = new ServerTestResult(MailMethod.ExchangeOnline);
-            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send"), ExoTestData.Options(), smtp: false, result));
+            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
             Assert.Equal(FindingSeverity.Warning, Assert.Single(result.Findings).Severity);
             Assert.Contains("Mail.ReadWrite", result.Findings[0].Message);
 
             result = new ServerTestResult(MailMethod.ExchangeOnline);
-            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Mail.ReadWrite"), ExoTestData.Options(), smtp: false, result));
+            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Mail.ReadWrite", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
             Assert.Equal(ServerFindingCodes.PermissionsPresent, Assert.Single(result.Findings).Code);
+        }
+
+        [Fact]
+        public void The_probe_warns_without_Calendars_ReadWrite_which_mail_does_not_need()
+        {
+            var result = new ServerTestResult(MailMethod.ExchangeOnline);
+            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Mail.ReadWrite"), ExoTestData.Options(), smtp: false, result));
+            Finding calendar = Assert.Single(result.Findings, f => f.Code == ServerFindingCodes.CalendarPermissionMissing);
+            Assert.Equal(FindingSeverity.Warning, calendar.Severity);
+            Assert.Contains("application permission Calendars.ReadWrite", calendar.Message);
+            Assert.Contains("Sync-G5Activity", calendar.Message);
+            Assert.Contains(result.Findings, f => f.Code == ServerFindingCodes.PermissionsPresent);
+
+            // Delegated: the scope, named as delegated.
+            result = new ServerTestResult(MailMethod.ExchangeOnline);
+            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.UserClaims("Mail.Send"), ExoTestData.Options(AuthenticationFlow.UsernamePassword), smtp: false, result));
+            Assert.Contains("delegated Microsoft Graph permission Calendars.ReadWrite",
+                Assert.Single(result.Findings, f => f.Code == ServerFindingCodes.CalendarPermissionMissing).Message);
+
+            // SMTP tokens are for Exchange, not Graph: nothing to say about a Graph permission.
+            result = new ServerTestResult(MailMethod.ExchangeOnline);
+            ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("SMTP.SendAsApp"), ExoTestData.Options(), smtp: true, result);
+            Assert.DoesNotContain(result.Findings, f => f.Code == ServerFindingCodes.CalendarPermissionMissing);
         }
 
         [Fact]
