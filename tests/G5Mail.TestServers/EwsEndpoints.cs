@@ -82,6 +82,9 @@ public sealed class EwsUserConfig
     /// <summary>Other mailboxes this user has Send As permission on.</summary>
     public List<string> SendAs { get; set; } = new();
 
+    /// <summary>Mailboxes whose calendar this user may write as a delegate (Editor on their Calendar folder).</summary>
+    public List<string> CalendarAccess { get; set; } = new();
+
     /// <summary>Every operation answers ErrorAccessDenied (a mailbox the account may not use).</summary>
     public bool AccessDenied { get; set; }
 }
@@ -146,6 +149,10 @@ public sealed class EwsState
     }
 
     public EwsConfig Config { get; }
+
+    /// <summary>Calendar items and the meeting messages sent for them (EwsCalendarEndpoints).</summary>
+    public EwsCalendarStore Calendar { get; } = new();
+
     public long MaxRequestBytes { get; set; }
     public long MaxMessageBytes { get; set; }
 
@@ -155,6 +162,7 @@ public sealed class EwsState
         {
             _faults.Clear();
             _items.Clear();
+            Calendar.Clear();
             MaxRequestBytes = Config.MaxRequestBytes;
             MaxMessageBytes = Config.MaxMessageBytes;
             foreach (EwsFaultRule rule in Config.Faults) AddFault(rule);
@@ -235,6 +243,7 @@ public static class EwsEndpoints
         app.MapPost(Path, (HttpContext ctx) => HandleAsync(ctx, state, ews)).WithMetadata(new RouteTag("ews", "ews"));
 
         app.MapGet("/_test/ews/items", () => Results.Json(ews.Items(), TestServerConfig.JsonOptions));
+        EwsCalendarEndpoints.MapTestControl(app, ews);
         app.MapPost("/_test/ews/reset", () =>
         {
             ews.Reset();
@@ -345,6 +354,9 @@ public static class EwsEndpoints
                 case EwsGetFolder get:
                     await XmlAsync(ctx, 200, GetFolder(ews, user, get));
                     break;
+                case EwsXmlOperation calendar:
+                    await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.Handle(ews, user, calendar.Element));
+                    break;
             }
         }
         finally
@@ -413,8 +425,34 @@ public static class EwsEndpoints
         }
     }
 
+    /// <summary>A calendar operation: its answer, or the ErrorSchemaValidation fault for what the schema rejects.</summary>
+    private static async Task CalendarAsync(HttpContext ctx, ServerState state, EwsState ews, EwsUserConfig user, Func<byte[]> handle)
+    {
+        byte[] body;
+        try
+        {
+            body = handle();
+        }
+        catch (EwsSchemaException ex)
+        {
+            state.Stats.CountRoute("ews.schemaError");
+            state.Log($"ews schema validation failed for {user.UserName}: {ex.Message}");
+            await XmlAsync(ctx, 500, EwsSoapWriter.Fault(ews.Config.ServerVersion, "ErrorSchemaValidation",
+                "The request failed schema validation: " + ex.Message, line: ex.Line, position: ex.Position));
+            return;
+        }
+
+        await XmlAsync(ctx, 200, body);
+    }
+
     private static async Task CreateItemAsync(HttpContext ctx, ServerState state, EwsState ews, EwsUserConfig user, EwsCreateItem op)
     {
+        if (op.CalendarItems.Count > 0)
+        {
+            await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.CreateItem(ews, user, op));
+            return;
+        }
+
         var results = new List<EwsSoapWriter.ResponseMessage>();
         foreach (EwsMessagePart message in op.Messages)
         {
