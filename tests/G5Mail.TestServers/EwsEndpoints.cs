@@ -114,6 +114,9 @@ public sealed class EwsFaultRule
     public long? BackOffMilliseconds { get; set; }
     public string? MessageText { get; set; }
 
+    /// <summary>"brokenBody": the operation is carried out, then answered HTTP 200 with a cut-off envelope (the answer lost).</summary>
+    public string? Answer { get; set; }
+
     /// <summary>How many requests to fail; -1 until cleared.</summary>
     public int Count { get; set; } = 1;
 
@@ -123,6 +126,7 @@ public sealed class EwsFaultRule
     {
         if (string.IsNullOrWhiteSpace(Operation)) return "an ews fault needs an operation (CreateItem, GetFolder or *)";
         if (!ResponseCode.StartsWith("Error", StringComparison.Ordinal)) return $"ews fault responseCode '{ResponseCode}' is not an EWS error code";
+        if (Answer is not null and not "brokenBody") return $"ews fault answer '{Answer}' is not brokenBody";
         if (HttpStatus is not (200 or 500)) return "ews fault httpStatus must be 500 (SOAP fault) or 200 (error response message)";
         if (Count < -1) return "ews fault count must be -1 (until cleared) or >= 0";
         return null;
@@ -338,7 +342,16 @@ public static class EwsEndpoints
             string operation = model.Operation.Name;
             state.Stats.CountRoute("ews." + operation);
             EwsFaultRule? fault = ews.TakeFault(operation);
-            if (fault is not null)
+            Stream? original = null;
+            if (fault is { Answer: "brokenBody" })
+            {
+                // The operation runs (Exchange acted), then its answer is replaced by a cut-off envelope (a proxy in between).
+                state.Stats.CountFault();
+                state.Log($"ews fault brokenBody injected for {operation}");
+                original = ctx.Response.Body;
+                ctx.Response.Body = new MemoryStream();
+            }
+            else if (fault is not null)
             {
                 state.Stats.CountFault();
                 state.Log($"ews fault {fault.ResponseCode} injected for {operation}");
@@ -357,6 +370,16 @@ public static class EwsEndpoints
                 case EwsXmlOperation calendar:
                     await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.Handle(ews, user, calendar.Element));
                     break;
+            }
+
+            if (original is not null)
+            {
+                ctx.Response.Body = original;
+                ctx.Response.Clear();
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = "text/xml; charset=utf-8";
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><m:" +
+                                              operation + "Res", ctx.RequestAborted);
             }
         }
         finally
