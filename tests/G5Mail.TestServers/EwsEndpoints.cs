@@ -82,6 +82,9 @@ public sealed class EwsUserConfig
     /// <summary>Other mailboxes this user has Send As permission on.</summary>
     public List<string> SendAs { get; set; } = new();
 
+    /// <summary>Mailboxes whose calendar this user may write as a delegate (Editor on their Calendar folder).</summary>
+    public List<string> CalendarAccess { get; set; } = new();
+
     /// <summary>Every operation answers ErrorAccessDenied (a mailbox the account may not use).</summary>
     public bool AccessDenied { get; set; }
 }
@@ -111,6 +114,9 @@ public sealed class EwsFaultRule
     public long? BackOffMilliseconds { get; set; }
     public string? MessageText { get; set; }
 
+    /// <summary>"brokenBody": the operation is carried out, then answered HTTP 200 with a cut-off envelope (the answer lost).</summary>
+    public string? Answer { get; set; }
+
     /// <summary>How many requests to fail; -1 until cleared.</summary>
     public int Count { get; set; } = 1;
 
@@ -120,6 +126,7 @@ public sealed class EwsFaultRule
     {
         if (string.IsNullOrWhiteSpace(Operation)) return "an ews fault needs an operation (CreateItem, GetFolder or *)";
         if (!ResponseCode.StartsWith("Error", StringComparison.Ordinal)) return $"ews fault responseCode '{ResponseCode}' is not an EWS error code";
+        if (Answer is not null and not "brokenBody") return $"ews fault answer '{Answer}' is not brokenBody";
         if (HttpStatus is not (200 or 500)) return "ews fault httpStatus must be 500 (SOAP fault) or 200 (error response message)";
         if (Count < -1) return "ews fault count must be -1 (until cleared) or >= 0";
         return null;
@@ -146,6 +153,10 @@ public sealed class EwsState
     }
 
     public EwsConfig Config { get; }
+
+    /// <summary>Calendar items and the meeting messages sent for them (EwsCalendarEndpoints).</summary>
+    public EwsCalendarStore Calendar { get; } = new();
+
     public long MaxRequestBytes { get; set; }
     public long MaxMessageBytes { get; set; }
 
@@ -155,6 +166,7 @@ public sealed class EwsState
         {
             _faults.Clear();
             _items.Clear();
+            Calendar.Clear();
             MaxRequestBytes = Config.MaxRequestBytes;
             MaxMessageBytes = Config.MaxMessageBytes;
             foreach (EwsFaultRule rule in Config.Faults) AddFault(rule);
@@ -235,6 +247,7 @@ public static class EwsEndpoints
         app.MapPost(Path, (HttpContext ctx) => HandleAsync(ctx, state, ews)).WithMetadata(new RouteTag("ews", "ews"));
 
         app.MapGet("/_test/ews/items", () => Results.Json(ews.Items(), TestServerConfig.JsonOptions));
+        EwsCalendarEndpoints.MapTestControl(app, ews);
         app.MapPost("/_test/ews/reset", () =>
         {
             ews.Reset();
@@ -329,7 +342,16 @@ public static class EwsEndpoints
             string operation = model.Operation.Name;
             state.Stats.CountRoute("ews." + operation);
             EwsFaultRule? fault = ews.TakeFault(operation);
-            if (fault is not null)
+            Stream? original = null;
+            if (fault is { Answer: "brokenBody" })
+            {
+                // The operation runs (Exchange acted), then its answer is replaced by a cut-off envelope (a proxy in between).
+                state.Stats.CountFault();
+                state.Log($"ews fault brokenBody injected for {operation}");
+                original = ctx.Response.Body;
+                ctx.Response.Body = new MemoryStream();
+            }
+            else if (fault is not null)
             {
                 state.Stats.CountFault();
                 state.Log($"ews fault {fault.ResponseCode} injected for {operation}");
@@ -345,6 +367,19 @@ public static class EwsEndpoints
                 case EwsGetFolder get:
                     await XmlAsync(ctx, 200, GetFolder(ews, user, get));
                     break;
+                case EwsXmlOperation calendar:
+                    await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.Handle(ews, user, calendar.Element));
+                    break;
+            }
+
+            if (original is not null)
+            {
+                ctx.Response.Body = original;
+                ctx.Response.Clear();
+                ctx.Response.StatusCode = 200;
+                ctx.Response.ContentType = "text/xml; charset=utf-8";
+                await ctx.Response.WriteAsync("<?xml version=\"1.0\" encoding=\"utf-8\"?><s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><m:" +
+                                              operation + "Res", ctx.RequestAborted);
             }
         }
         finally
@@ -413,8 +448,34 @@ public static class EwsEndpoints
         }
     }
 
+    /// <summary>A calendar operation: its answer, or the ErrorSchemaValidation fault for what the schema rejects.</summary>
+    private static async Task CalendarAsync(HttpContext ctx, ServerState state, EwsState ews, EwsUserConfig user, Func<byte[]> handle)
+    {
+        byte[] body;
+        try
+        {
+            body = handle();
+        }
+        catch (EwsSchemaException ex)
+        {
+            state.Stats.CountRoute("ews.schemaError");
+            state.Log($"ews schema validation failed for {user.UserName}: {ex.Message}");
+            await XmlAsync(ctx, 500, EwsSoapWriter.Fault(ews.Config.ServerVersion, "ErrorSchemaValidation",
+                "The request failed schema validation: " + ex.Message, line: ex.Line, position: ex.Position));
+            return;
+        }
+
+        await XmlAsync(ctx, 200, body);
+    }
+
     private static async Task CreateItemAsync(HttpContext ctx, ServerState state, EwsState ews, EwsUserConfig user, EwsCreateItem op)
     {
+        if (op.CalendarItems.Count > 0)
+        {
+            await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.CreateItem(ews, user, op));
+            return;
+        }
+
         var results = new List<EwsSoapWriter.ResponseMessage>();
         foreach (EwsMessagePart message in op.Messages)
         {

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using System.Xml;
+using System.Xml.Linq;
 
 namespace G5Mail.TestServers;
 
@@ -38,7 +39,8 @@ public sealed class EwsRequestTooLargeException : Exception
     }
 }
 
-public sealed record EwsFolderRef(bool Distinguished, string Id);
+/// <summary>A folder id; <see cref="Mailbox"/> is the t:Mailbox/t:EmailAddress of a DistinguishedFolderId that names another mailbox.</summary>
+public sealed record EwsFolderRef(bool Distinguished, string Id, string? Mailbox = null);
 
 public sealed record EwsMailboxRef(string? Name, string? EmailAddress);
 
@@ -81,6 +83,21 @@ public sealed class EwsCreateItem : EwsOperation
     public string? MessageDisposition { get; set; }
     public EwsFolderRef? SavedItemFolderId { get; set; }
     public List<EwsMessagePart> Messages { get; } = new();
+
+    /// <summary>CalendarItemCreateOrDeleteOperationType ("CreateItem": required for calendar items).</summary>
+    public string? SendMeetingInvitations { get; set; }
+
+    /// <summary>t:CalendarItem and t:CancelCalendarItem items, kept as XML for <see cref="EwsCalendarEndpoints"/>.</summary>
+    public List<XElement> CalendarItems { get; } = new();
+}
+
+/// <summary>A calendar operation (FindItem, GetItem, UpdateItem, DeleteItem) kept as XML (with line info) for <see cref="EwsCalendarEndpoints"/>.</summary>
+public sealed class EwsXmlOperation : EwsOperation
+{
+    public EwsXmlOperation(XElement element) => Element = element;
+
+    public XElement Element { get; }
+    public override string Name => Element.Name.LocalName;
 }
 
 public sealed class EwsGetFolder : EwsOperation
@@ -189,6 +206,19 @@ public sealed class EwsSoapReader
 
     public void DeleteTempFiles() => Delete(_tempFiles);
 
+    /// <summary>The current element as XML with line info (calendar operations are small), the reader moved past its end.</summary>
+    private async Task<XElement> LoadElementAsync()
+    {
+        XElement element;
+        using (XmlReader subtree = _r.ReadSubtree())
+        {
+            element = await XElement.LoadAsync(subtree, LoadOptions.SetLineInfo, default);
+        }
+
+        await _r.ReadAsync();
+        return element;
+    }
+
     public static void Delete(IEnumerable<string> files)
     {
         foreach (string f in files)
@@ -295,8 +325,11 @@ public sealed class EwsSoapReader
                 case "GetFolder":
                     model.Operation = await ReadGetFolderAsync();
                     break;
+                case "FindItem" or "GetItem" or "UpdateItem" or "DeleteItem":
+                    model.Operation = new EwsXmlOperation(await LoadElementAsync());
+                    break;
                 default:
-                    throw Invalid($"The stand-in does not implement the EWS operation '{_r.LocalName}' (only CreateItem and GetFolder).");
+                    throw Invalid($"The stand-in does not implement the EWS operation '{_r.LocalName}' (only CreateItem, GetFolder, FindItem, GetItem, UpdateItem and DeleteItem).");
             }
         });
         if (!seen)
@@ -308,7 +341,13 @@ public sealed class EwsSoapReader
     /// <summary>learn.microsoft.com, "CreateItem": attributes MessageDisposition and SendMeetingInvitations; SavedItemFolderId?, Items.</summary>
     private async Task<EwsCreateItem> ReadCreateItemAsync()
     {
-        var op = new EwsCreateItem { MessageDisposition = _r.GetAttribute("MessageDisposition") };
+        var op = new EwsCreateItem { MessageDisposition = _r.GetAttribute("MessageDisposition"), SendMeetingInvitations = _r.GetAttribute("SendMeetingInvitations") };
+        if (op.SendMeetingInvitations is not null and not ("SendToNone" or "SendOnlyToAll" or "SendToAllAndSaveCopy"))
+        {
+            throw Invalid($"The 'SendMeetingInvitations' attribute is invalid - The value '{op.SendMeetingInvitations}' is invalid according to its datatype " +
+                          $"'{EwsNs.Types}:CalendarItemCreateOrDeleteOperationType' - The Enumeration constraint failed.");
+        }
+
         if (op.MessageDisposition is not null && op.MessageDisposition is not ("SaveOnly" or "SendOnly" or "SendAndSaveCopy"))
         {
             throw Invalid($"The 'MessageDisposition' attribute is invalid - The value '{op.MessageDisposition}' is invalid according to its datatype " +
@@ -368,15 +407,38 @@ public sealed class EwsSoapReader
                           $"'{EwsNs.Types}:DistinguishedFolderIdNameType' - The Enumeration constraint failed.");
         }
 
-        // DistinguishedFolderId may name another mailbox (t:Mailbox child); the stand-in serves the signed-in user's own.
-        await _r.SkipAsync();
-        return new EwsFolderRef(distinguished, id);
+        // DistinguishedFolderId may name another mailbox with a t:Mailbox child (learn.microsoft.com, "DistinguishedFolderId").
+        string? mailbox = null;
+        if (distinguished)
+        {
+            await ChildrenAsync("DistinguishedFolderId", EwsNs.Types, async () =>
+            {
+                if (mailbox is not null || _r.NamespaceURI != EwsNs.Types || _r.LocalName != "Mailbox")
+                {
+                    throw Unexpected("DistinguishedFolderId", EwsNs.Types, new[] { "Mailbox" });
+                }
+
+                mailbox = (await ReadMailboxAsync()).EmailAddress;
+            });
+        }
+        else
+        {
+            await _r.SkipAsync();
+        }
+
+        return new EwsFolderRef(distinguished, id, mailbox);
     }
 
     private async Task ReadItemsAsync(EwsCreateItem op)
     {
         await ChildrenAsync("Items", EwsNs.Messages, async () =>
         {
+            if (_r.NamespaceURI == EwsNs.Types && _r.LocalName is "CalendarItem" or "CancelCalendarItem")
+            {
+                op.CalendarItems.Add(await LoadElementAsync());
+                return;
+            }
+
             if (_r.NamespaceURI != EwsNs.Types || _r.LocalName != "Message")
             {
                 throw Invalid($"The stand-in creates only t:Message items, not '{_r.LocalName}' in '{_r.NamespaceURI}'.");
@@ -384,7 +446,7 @@ public sealed class EwsSoapReader
 
             op.Messages.Add(await ReadMessageAsync());
         });
-        if (op.Messages.Count == 0)
+        if (op.Messages.Count == 0 && op.CalendarItems.Count == 0)
         {
             throw Invalid($"The element 'Items' in namespace '{EwsNs.Messages}' has incomplete content: NonEmptyArrayOfAllItemsType needs at least one item.");
         }
@@ -789,7 +851,7 @@ public static class EwsSoapWriter
     public sealed record ResponseMessage(string ResponseClass, string ResponseCode, string? MessageText = null,
         IReadOnlyDictionary<string, string>? MessageXml = null, Action<XmlWriter>? Content = null);
 
-    public static byte[] Response(EwsVersionConfig version, string operation, IReadOnlyList<ResponseMessage> messages, string itemsElement)
+    public static byte[] Response(EwsVersionConfig version, string operation, IReadOnlyList<ResponseMessage> messages, string? itemsElement)
     {
         return Write(version, w =>
         {
@@ -820,9 +882,13 @@ public static class EwsSoapWriter
                     w.WriteEndElement();
                 }
 
-                w.WriteStartElement("m", itemsElement, EwsNs.Messages);
-                message.Content?.Invoke(w);
-                w.WriteEndElement();
+                if (itemsElement is not null)
+                {
+                    // DeleteItem's response messages have no items element ("DeleteItem operation"): null leaves it out.
+                    w.WriteStartElement("m", itemsElement, EwsNs.Messages);
+                    message.Content?.Invoke(w);
+                    w.WriteEndElement();
+                }
                 w.WriteEndElement();
             }
 

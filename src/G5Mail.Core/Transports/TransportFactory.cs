@@ -160,6 +160,7 @@ namespace G5Mail.Core.Transports
             {
                 Credential = settings.Credential,
                 Timeout = TimeoutOf(settings),
+                Mailbox = settings.From,
             };
 
         private static IMessageTransport CreateSmtp(SettingValues settings, IRunLog log, SmtpServerMemory memory)

@@ -78,8 +78,9 @@ namespace G5Mail.Core.Transports.Exchange
     public sealed class EwsResponseMessage
     {
         public EwsResponseMessage(string operation, string responseClass, string? responseCode, string? messageText,
-            IReadOnlyDictionary<string, string> messageXml, IReadOnlyList<string> itemIds)
+            IReadOnlyDictionary<string, string> messageXml, IReadOnlyList<string> itemIds, XElement? element = null)
         {
+            Element = element;
             Operation = operation;
             ResponseClass = responseClass;
             ResponseCode = responseCode;
@@ -94,6 +95,9 @@ namespace G5Mail.Core.Transports.Exchange
         public string? MessageText { get; }
         public IReadOnlyDictionary<string, string> MessageXml { get; }
         public IReadOnlyList<string> ItemIds { get; }
+
+        /// <summary>The whole m:*ResponseMessage element, for operations whose answer holds more than ids (FindItem, GetItem).</summary>
+        public XElement? Element { get; }
 
         public bool IsError => string.Equals(ResponseClass, "Error", StringComparison.Ordinal);
     }
@@ -258,7 +262,8 @@ namespace G5Mail.Core.Transports.Exchange
                     Trimmed(message.Element(ResponseCode)),
                     Trimmed(message.Element(MessageText)),
                     Values(message.Element(MessageXml)),
-                    message.Descendants(ItemId).Select(i => (string?)i.Attribute("Id")).Where(id => !string.IsNullOrEmpty(id)).Select(id => id!).ToList()));
+                    message.Descendants(ItemId).Select(i => (string?)i.Attribute("Id")).Where(id => !string.IsNullOrEmpty(id)).Select(id => id!).ToList(),
+                    message));
             }
 
             return new EwsResponse(version, list, null);

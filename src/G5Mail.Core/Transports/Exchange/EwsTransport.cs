@@ -31,6 +31,9 @@ namespace G5Mail.Core.Transports.Exchange
         /// (<see cref="HttpDeadline"/>), since a 60 MB request over a slow line takes minutes.
         /// </summary>
         public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(Settings.Defaults.TimeoutSeconds);
+
+        /// <summary>The From setting: the signed-in account's own address when its user name is DOMAIN\user (calendar: whose calendar needs no t:Mailbox).</summary>
+        public string? Mailbox { get; set; }
     }
 
     /// <summary>
