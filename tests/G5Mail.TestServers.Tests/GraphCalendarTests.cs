@@ -11,7 +11,7 @@ namespace G5Mail.TestServers.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class GraphCalendarTests
 {
-    private const string Property = "String {ccebebdf-45fd-4e12-aa42-05a5c61ff454} Name G5MailActivityId";
+    private const string Property = "String {c67aab68-4eed-4a65-9af0-e81e7378ed02} Name G5MailActivityId";
     private static readonly string Events = $"/v1.0/users/{ServerFixture.Alice}/events";
 
     private readonly ServerFixture _f;

@@ -24,7 +24,7 @@ BeforeAll {
     }
     $script:Server = Start-G5TestServer -Config $script:Config -Pki $script:Pki
     $script:Organizer = $script:Config.users[0].userPrincipalName
-    $script:Property = 'String {ccebebdf-45fd-4e12-aa42-05a5c61ff454} Name G5MailActivityId'
+    $script:Property = 'String {c67aab68-4eed-4a65-9af0-e81e7378ed02} Name G5MailActivityId'
 
     function script:Use-Graph([int] $App = 0, [switch] $User) {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir

@@ -59,9 +59,6 @@ namespace G5Mail.Core.Transports.Exchange
 
         public bool WritesFiles => false;
 
-        /// <summary>EWS calls made by this transport (for tests and the verbose log).</summary>
-        public int Calls { get; private set; }
-
         public async Task<CalendarReceipt> ApplyAsync(CalendarChange change, CancellationToken cancellationToken)
         {
             if (change == null)
@@ -277,11 +274,6 @@ namespace G5Mail.Core.Transports.Exchange
         {
             string target = activity.ActivityId;
             EwsExchange exchange;
-            lock (_gate)
-            {
-                Calls++;
-            }
-
             try
             {
                 exchange = await _connection.SendAsync(request, expectContinue: false, ct).ConfigureAwait(false);

@@ -41,7 +41,7 @@ namespace G5Mail.Core.Transports.Exchange
                 case ServerBusy:
                     // Throttled requests are not executed ("EWS throttling in Exchange"): transient, after the back-off asked for.
                     return new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.ResourceUnavailable,
-                        $"{said}. Exchange is throttling this account{Hint(response.BackOff)}. Send the remaining documents later, or ask the " +
+                        $"{said}. Exchange is throttling this account{Hint(response.BackOff)}. Try the rest again later (a rerun sends only what did not go through), or ask the " +
                         "Exchange administrator about the account's throttling policy.", target)
                     {
                         Failure = FailureClassification.EwsResponseCode(code),

@@ -26,9 +26,11 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         /// <summary>
         /// The extended property that carries Monitor's activity id on every event G5Mail writes. Named property in G5Mail's
         /// own property set (a fixed GUID: never change it, or events written before can no longer be found): the id format
-        /// "{type} {guid} Name {name}" of the extended-properties overview.
+        /// "{type} {guid} Name {name}" of the extended-properties overview. The same property set and name as the EWS
+        /// path (EwsCalendarRequests.PropertySetId): one MAPI named property, so an event written through Exchange on-premises
+        /// is found again after the mailbox moves to Exchange Online.
         /// </summary>
-        public const string ActivityIdProperty = "String {ccebebdf-45fd-4e12-aa42-05a5c61ff454} Name G5MailActivityId";
+        public const string ActivityIdProperty = "String {c67aab68-4eed-4a65-9af0-e81e7378ed02} Name G5MailActivityId";
 
         private static readonly JsonWriterOptions Options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
