@@ -11,7 +11,7 @@ using G5Mail.Core.Transports;
 namespace G5Mail.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Makes calendars match Monitor G5 activities: iCalendar invitations by SMTP, or .ics files.</para>
+    /// <para type="synopsis">Makes calendars match Monitor G5 activities: Exchange Online, Exchange and Outlook events, iCalendar invitations by SMTP, or .ics files.</para>
     /// </summary>
     [Cmdlet(VerbsData.Sync, "G5Activity", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(ActivityResult))]

@@ -87,13 +87,22 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         }
 
         /// <summary>
+        /// The Graph event id the state knows, only when its entry is this method's and this organizer's: an SMTP Message-Id,
+        /// an EWS item id or an Outlook EntryID is no Graph event id (a state kept across a change of method).
+        /// </summary>
+        private static string? KnownEventId(CalendarChange change) =>
+            change.Previous != null && change.Previous.IsFor(MailMethod.ExchangeOnline.ToString(), change.Activity.OrganizerAddress)
+                ? change.Previous.RemoteId
+                : null;
+
+        /// <summary>
         /// A new event, unless the calendar has the activity's already: looked up first when the state knows no event id,
         /// and on every retry of a create (its answer may have been lost).
         /// </summary>
         private async Task<CalendarReceipt> CreateAsync(Calendar calendar, CalendarChange change, CancellationToken cancellationToken)
         {
             bool retried = _posted.TryGetValue(change, out _);
-            if (change.Previous?.RemoteId == null || retried)
+            if (KnownEventId(change) == null || retried)
             {
                 string? found = await FindAsync(calendar, change.Activity, cancellationToken).ConfigureAwait(false);
                 if (found != null && retried)
@@ -116,7 +125,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         /// <summary>PATCH the known event; one deleted meanwhile (404), or none known, is looked up by the activity id, else created.</summary>
         private async Task<CalendarReceipt> UpdateAsync(Calendar calendar, CalendarChange change, CancellationToken cancellationToken)
         {
-            string? id = change.Previous?.RemoteId;
+            string? id = KnownEventId(change);
             bool foundExisting = false;
             if (id != null && await PatchAsync(calendar, id, change, cancellationToken).ConfigureAwait(false))
             {
@@ -147,7 +156,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         private async Task<CalendarReceipt> CancelAsync(Calendar calendar, CalendarChange change, CancellationToken cancellationToken)
         {
             Activity activity = change.Activity;
-            string? id = change.Previous?.RemoteId ?? await FindAsync(calendar, activity, cancellationToken).ConfigureAwait(false);
+            string? id = KnownEventId(change) ?? await FindAsync(calendar, activity, cancellationToken).ConfigureAwait(false);
             if (id == null)
             {
                 _log.Verbose($"Activity {activity.ActivityId}: no event in {calendar.Owner}'s calendar carries it; nothing to cancel.");
