@@ -19,7 +19,11 @@ BeforeAll {
     $script:Pki = New-G5TestPki -Install
     $script:Server = Start-G5TestServer -Pki $script:Pki -Config ([ordered]@{
             port = 0
-            ews  = @{ users = @(@{ userName = $script:Login; password = $script:Password; emailAddress = $script:Mailbox; displayName = 'Anna Ölbryggare' }) }
+            ews  = @{ users = @(
+                    @{ userName = $script:Login; password = $script:Password; emailAddress = $script:Mailbox; displayName = 'Anna Ölbryggare' }
+                    # A second mailbox whose calendar anna has no delegate access to.
+                    @{ userName = 'G5TEST\erik'; password = 'Erik-' + [guid]::NewGuid().ToString('N'); emailAddress = 'erik@olbryggeriet.example'; displayName = 'Erik' }
+                ) }
         })
     $script:EwsUrl = "$($script:Server.BaseUri)/EWS/Exchange.asmx"
 
@@ -242,5 +246,14 @@ Describe 'Sync-G5Activity through Exchange (EWS calendar items)' {
         @($results | Where-Object Reason -NE 'NotAttempted').Count | Should -Be 1 -Because 'the sign-in was tried for the first activity only'
         Get-EwsCount 'ews.FindItem' | Should -Be 0
         (Get-Calendar).Count | Should -Be 0
+    }
+
+    It 'fails an activity in a calendar the account may not write with PermissionDenied, and the others go on' {
+        $results = @(New-Activity 'P-1' @{ Organizer = 'erik@olbryggeriet.example' }; New-Activity 'P-2') |
+            Sync-G5Activity -StatePath $script:State -ErrorVariable errs -ErrorAction SilentlyContinue
+        $results.Status | Should -Be @('Failed', 'Created')
+        $results[0].ErrorId | Should -Be 'PermissionDenied'
+        $errs[0].FullyQualifiedErrorId | Should -Be 'PermissionDenied,G5Mail.Commands.SyncG5ActivityCommand'
+        @(Get-Calendar).Count | Should -Be 1
     }
 }
