@@ -184,6 +184,12 @@ namespace G5Mail.Commands
                 Credential = Credential?.GetNetworkCredential(),
                 TimeoutSeconds = MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSeconds)) ? TimeoutSeconds : (int?)null,
             }.ApplyTo(view.Settings);
+            if (!files && view.Settings.Method == MailMethod.Outlook)
+            {
+                // Before the settings findings: "no Outlook here, use -IcsDirectory" is the point, not the mail advice.
+                Core.Transports.Outlook.OutlookCalendarTransport.CheckPlatform();
+            }
+
             if (!files)
             {
                 EnsureComplete(view);
@@ -204,6 +210,13 @@ namespace G5Mail.Commands
                 Retry = new RetryPolicy(RetryCount, TimeSpan.FromSeconds(RetryDelaySeconds)),
                 ThrottleLimit = ThrottleLimit,
             };
+            if (options.ConnectionLimit < options.ThrottleLimit)
+            {
+                WriteWarning($"-ThrottleLimit {ThrottleLimit} is ignored: " + (files
+                    ? ".ics files are written one at a time."
+                    : "Outlook takes one change at a time (it is one program that serves one caller at a time)."));
+            }
+
             if (StatePath != null)
             {
                 string path = ResolveFileSystemPath(StatePath, nameof(StatePath), ErrorIds.StateAccessFailed, "file");
