@@ -81,7 +81,7 @@ namespace G5Mail.Commands
         /// attached documents.
         /// </summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
-        [Alias("Text", "Meddelande")]
+        [Alias("Meddelande")]
         [AllowNull, AllowEmptyString]
         public string? Body { get; set; }
 
@@ -238,7 +238,7 @@ namespace G5Mail.Commands
                 Language = Language,
                 // A value bound from this pipeline object (not the command line's) is the document's own.
                 Subject = PerDocument(Subject, _callSubject, properties, nameof(Subject), "Ämne"),
-                Body = PerDocument(Body, _callBody, properties, nameof(Body), "Text", "Meddelande"),
+                Body = PerDocument(Body, _callBody, properties, nameof(Body), "Meddelande"),
                 BodyAsHtml = properties.TryGetValue(nameof(BodyAsHtml), out string? html) ? ParseFlag(html) : null,
                 Properties = properties,
                 Paths = Path.Select(ResolvePath).ToArray(),
