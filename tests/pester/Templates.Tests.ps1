@@ -230,6 +230,17 @@ Describe 'A template file' {
         (Get-G5MailSetting).TemplatePath | Should -BeNullOrEmpty
     }
 
+    It 'stops Send-G5Document when the stored template file no longer reads, rather than sending the built-in texts' {
+        Use-Settings
+        $file = Join-Path $script:Docs 'senare-fel.json'
+        Set-Content -Path $file -Encoding utf8 -Value '{ "sv": { "Invoice": { "Subject": "Faktura {DocumentIds}" } } }'
+        Set-G5MailSetting -TemplatePath $file -WarningAction SilentlyContinue
+        Set-Content -Path $file -Encoding utf8 -Value '{ "sv": { "Invoice": { "Subject": "Faktura {Fakturanr}" } } }'
+        { Send-G5Document -Path (New-Doc '4150.pdf') -To 'a@ahus.example' -DocumentType Invoice -ErrorAction SilentlyContinue } |
+            Should -Throw -ErrorId 'InvalidSetting,G5Mail.Commands.SendG5DocumentCommand' -ExpectedMessage '*{Fakturanr}*'
+        @(Get-Smtp4DevMessageList $script:Server).Count | Should -Be 0
+    }
+
     It 'refuses a MessageLanguage that has no texts when sending' {
         Use-Settings @{ MessageLanguage = 'fi' }
         { Send-G5Document -Path (New-Doc '4201.pdf') -To 'a@ahus.example' } | Should -Throw -ErrorId 'InvalidSetting,G5Mail.Commands.SendG5DocumentCommand' -ExpectedMessage "*MessageLanguage 'fi'*"

@@ -195,6 +195,14 @@ namespace G5Mail.Commands
             // Drafts go to no server: the method's settings need not be complete (nor even a method set), and problems
             // such as an unreadable secret do not matter.
             SettingsView view = LoadEffectiveSettingsView(problemsAsVerbose: drafts);
+            // A stored template file that no longer reads (deleted, edited into a mistake) stops the call, drafts too: the
+            // customers would otherwise get the built-in texts instead of the configured ones.
+            SettingsProblem? template = view.Problems.FirstOrDefault(p => p.Setting == "TemplatePath" && p.Severity == FindingSeverity.Error);
+            if (template != null)
+            {
+                ThrowTerminating(template.ToException());
+            }
+
             Overrides().ApplyTo(view.Settings);
             // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
             SendRunOptions.CheckCombination(view.Settings.Method, RequestedOutlookAction, drafts);
