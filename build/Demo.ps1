@@ -18,9 +18,11 @@ $server = Start-Smtp4Dev
 try {
     Write-Host "smtp4dev is listening on 127.0.0.1:$($server.SmtpPort) (SMTP); web page $($server.ApiUri)" -ForegroundColor Cyan
 
-    Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.SmtpPort -From 'order@olbryggeriet.example' `
-        -MaxAttachmentSizeMB 10 -CombineDocuments
-    Get-G5MailSetting | Format-List Method, Server, Port, UseSsl, From, MaxAttachmentSizeMB, CombineDocuments
+    # As Monitor G5's "Skicka flera order/fakturor i samma e-postmeddelande": quotes, orders and invoices to one customer
+    # share a message (each type its own); the texts are the built-in Swedish ones (MessageLanguage sv).
+    Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.SmtpPort -From 'Ölbryggeriet AB <order@olbryggeriet.example>' `
+        -MaxAttachmentSizeMB 10 -CombineDocuments -CombineDocumentTypes Offert, Orderbekräftelse, Faktura -MessageLanguage sv
+    Get-G5MailSetting | Format-List Method, Server, Port, UseSsl, From, MaxAttachmentSizeMB, CombineDocuments, CombineDocumentTypes, MessageLanguage
 
     # Four large orders to one customer (4 MiB each: 16 MiB in all, over the 10 MB limit -> split into parts),
     # and smaller documents with XML to two other customers.
@@ -33,7 +35,7 @@ try {
     foreach ($n in 1001..1004) {
         $file = Join-Path $docs "Offert Åhus $n.pdf"
         New-TestPdf -Path $file -Lines @("Offert $n", "Kund: Åhus Trä AB", 'Virke, 48x148 mm, tryckimpregnerat') -PadToBytes 4MB | Out-Null
-        $rows += [pscustomobject]@{ Path = $file; To = $customers[0].Mail; DocumentId = "Offert $n" }
+        $rows += [pscustomobject]@{ Path = $file; To = $customers[0].Mail; DocumentId = "$n"; Dokumenttyp = 'Offert'; Kundnamn = $customers[0].Name }
     }
     foreach ($n in 2001..2003) {
         $customer = $customers[1 + ($n % 2)]
@@ -41,17 +43,30 @@ try {
         $xml = Join-Path $docs "Beställning $n.xml"
         New-TestPdf -Path $pdf -Lines @("Beställning $n från Ölbryggeriet", "Kund: $($customer.Name)", 'Leverans: vecka 49') | Out-Null
         Set-Content -Path $xml -Encoding utf8 -Value "<?xml version=`"1.0`" encoding=`"utf-8`"?><Order number=`"$n`"><Customer>$($customer.Name)</Customer><Note>Beställning från Ölbryggeriet</Note></Order>"
-        $rows += [pscustomobject]@{ Path = $pdf; To = $customer.Mail; DocumentId = "Beställning $n" }
-        $rows += [pscustomobject]@{ Path = $xml; To = $customer.Mail; DocumentId = "Beställning $n" }
+        $rows += [pscustomobject]@{ Path = $pdf; To = $customer.Mail; DocumentId = "$n"; Dokumenttyp = 'Orderbekräftelse'; Kundnamn = $customer.Name }
+        $rows += [pscustomobject]@{ Path = $xml; To = $customer.Mail; DocumentId = "$n"; Dokumenttyp = 'Orderbekräftelse'; Kundnamn = $customer.Name }
     }
+    # Two invoices to one customer travel together; the reminder travels alone (Påminnelse is not in CombineDocumentTypes),
+    # with its own text from the CSV and the customer's name from the Kundnamn column.
+    foreach ($n in 3001..3002) {
+        $pdf = Join-Path $docs "Faktura $n.pdf"
+        New-TestPdf -Path $pdf -Lines @("Faktura $n", "Kund: $($customers[2].Name)", 'Att betala: 12 450,00 kr') | Out-Null
+        $rows += [pscustomobject]@{ Path = $pdf; To = $customers[2].Mail; DocumentId = "$n"; Dokumenttyp = 'Faktura'; Kundnamn = $customers[2].Name }
+    }
+    $pdf = Join-Path $docs 'Påminnelse 2950.pdf'
+    New-TestPdf -Path $pdf -Lines @('Påminnelse faktura 2950', "Kund: $($customers[2].Name)") | Out-Null
+    $rows += [pscustomobject]@{ Path = $pdf; To = $customers[2].Mail; DocumentId = '2950'; Dokumenttyp = 'Påminnelse'; Kundnamn = $customers[2].Name
+        Body = "Hej {Kundnamn}!`r`n`r`nVi har ännu inte fått betalt för faktura {DocumentIds}. Bifogat finns en påminnelse.`r`n`r`nMed vänliga hälsningar`r`nÖlbryggeriet AB" }
+    # As Swedish Excel saves it: ';' between the fields.
     $csv = Join-Path $work 'documents.csv'
-    $rows | Export-Csv -Path $csv -NoTypeInformation -Encoding utf8
+    $rows | Export-Csv -Path $csv -NoTypeInformation -Encoding utf8 -Delimiter ';'
     Write-Host "Sending $($rows.Count) files from $csv ..." -ForegroundColor Cyan
 
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $results = Import-Csv $csv | Send-G5Document -Combine -Subject 'Dokument {DocumentIds} från Ölbryggeriet'
+    $results = Import-Csv $csv -Delimiter ';' | Send-G5Document
     $watch.Stop()
     $results | Format-Table -AutoSize | Out-Host
+    $results | Format-Table Status, To, Subject -AutoSize | Out-Host
 
     $sent = @($results | Where-Object Status -eq 'Sent')
     $bytes = ($results | Measure-Object AttachmentBytes -Sum).Sum

@@ -48,6 +48,15 @@ namespace G5Mail
         public bool? SkipCertificateCheck { get; private set; }
         public int? TimeoutSeconds { get; private set; }
 
+        /// <summary>The document types that may share a message when CombineDocuments is on; empty (not set) for every type.</summary>
+        public DocumentType[]? CombineDocumentTypes { get; private set; }
+
+        /// <summary>Language of the texts for documents that name none (sv unless set).</summary>
+        public string? MessageLanguage { get; private set; }
+
+        /// <summary>The template file (full path).</summary>
+        public string? TemplatePath { get; private set; }
+
         /// <summary>Effective only: one property per setting saying where its value comes from (System, User or Default).</summary>
         public PSObject? Source { get; private set; }
 
@@ -87,6 +96,9 @@ namespace G5Mail
                 CertificateThumbprint = s.CertificateThumbprint,
                 SkipCertificateCheck = s.SkipCertificateCheck,
                 TimeoutSeconds = s.TimeoutSeconds,
+                CombineDocumentTypes = s.CombineDocumentTypes,
+                MessageLanguage = s.MessageLanguage,
+                TemplatePath = s.TemplatePath,
                 Findings = view.Findings.ToArray(),
             };
 

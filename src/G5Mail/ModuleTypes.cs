@@ -15,6 +15,7 @@ namespace G5Mail
         {
             // Parameter types.
             typeof(MailMethod), typeof(AuthenticationFlow), typeof(CopyToSelf), typeof(ExchangeOnlineProtocol), typeof(SettingsScope),
+            typeof(DocumentType),
 
             // Output types and the types of their properties.
             typeof(SendResult), typeof(SendStatus), typeof(MailSettings), typeof(SettingSource), typeof(Finding), typeof(FindingSeverity),

@@ -269,7 +269,7 @@ Describe 'Combine and splitting through EWS' {
         ($results.DocumentIds | Sort-Object) | Should -Be @('Big1', 'Big2', 'Big3', 'Big4', 'Big5')
         $messages = @(Get-Smtp4DevMessage $script:Smtp)
         $messages.Count | Should -Be 3
-        ($messages.Subject | Where-Object { $_ -match '\(part 2 of 3\)' }).Count | Should -Be 1
+        ($messages.Subject | Where-Object { $_ -match '^Dokument Big\d(, Big\d)* \(del 2 av 3\)$' }).Count | Should -Be 1
         $arrived = foreach ($m in $messages) { Get-MimeAttachment $m }
         foreach ($doc in $script:Big) {
             $copy = $arrived | Where-Object Name -EQ $doc.Name

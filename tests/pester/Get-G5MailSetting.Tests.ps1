@@ -4,7 +4,8 @@ BeforeAll {
     function New-Secure([string] $Text) { ConvertTo-SecureString -String $Text -AsPlainText -Force }
     $script:SettingNames = 'Method', 'Server', 'Port', 'UseSsl', 'Credential', 'From', 'ClientId', 'TenantId', 'AuthenticationFlow',
         'ClientSecret', 'ClientSecretExpiresOn', 'MaxAttachmentSizeMB', 'CombineDocuments', 'SendCopyToSelf', 'ExchangeOnlineProtocol',
-        'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds'
+        'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds',
+        'CombineDocumentTypes', 'MessageLanguage', 'TemplatePath'
 }
 
 Describe 'Get-G5MailSetting' {
@@ -31,6 +32,9 @@ Describe 'Get-G5MailSetting' {
         "$($s.AuthenticationFlow)" | Should -Be 'ClientSecret'
         $s.MaxAttachmentSizeMB | Should -Be 10
         $s.CombineDocuments | Should -BeFalse
+        $s.CombineDocumentTypes | Should -BeNullOrEmpty
+        $s.MessageLanguage | Should -Be 'sv'
+        $s.TemplatePath | Should -BeNullOrEmpty
         "$($s.SendCopyToSelf)" | Should -Be 'None'
         "$($s.ExchangeOnlineProtocol)" | Should -Be 'Graph'
         $s.AuthorityHost | Should -Be ([uri]'https://login.microsoftonline.com')

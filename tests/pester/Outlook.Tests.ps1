@@ -74,7 +74,7 @@ Describe 'Send-G5Document -DraftDirectory' {
         Split-Path -Leaf $r.Path | Should -Be '1001_1002.eml'
         $m = Read-Draft $r.Path
         $m.Headers['X-Unsent'] | Should -Be '1'
-        $m.Subject | Should -Be 'Documents 1001, 1002'
+        $m.Subject | Should -Be 'Dokument 1001, 1002'
         $a = @(Get-MimeAttachment $m)
         $a.Name | Should -Be @('1001.pdf', '1001.xml', '1002.pdf')
         @($a | ForEach-Object { Get-BytesHash $_.Bytes }) | Should -Be @(Get-Hashes $script:Pdf1001, $script:Xml1001, $script:Pdf1002)
@@ -88,7 +88,7 @@ Describe 'Send-G5Document -DraftDirectory' {
         $all = foreach ($p in $r.Path) {
             $m = Read-Draft $p
             $m.Headers['X-Unsent'] | Should -Be '1'
-            $m.Subject | Should -Match '\(part \d of 2\)'
+            $m.Subject | Should -Match '^Dokument Big\d(, Big\d)* \(del \d av 2\)$'
             Get-MimeAttachment $m
         }
         $all.Name | Should -Be @('Big1.pdf', 'Big2.pdf', 'Big3.pdf')

@@ -3,6 +3,8 @@ BeforeAll {
     Import-Module $env:G5MAIL_MODULE_PATH -Force
 
     $script:SecretText = 'Q~8xY.u7-PesterClientSecret_0042'
+    $script:TemplateFile = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-texts-" + [guid]::NewGuid().ToString('N') + '.json')
+    Set-Content -Path $script:TemplateFile -Encoding utf8 -Value '{ "nb": { "Invoice": { "Subject": "Faktura {DocumentIds}" } } }'
     $script:PasswordText = 'P@ss-Pester-Relay-0815!'
 
     function New-Secure([string] $Text) { ConvertTo-SecureString -String $Text -AsPlainText -Force }
@@ -50,6 +52,9 @@ BeforeAll {
             GraphEndpoint          = 'https://graph.microsoft.us'
             CertificateThumbprint  = 'a9 09 50 2d d8 2a e4 14 33 e6 f8 38 86 b0 0d 42 77 a3 2a 7b'
             SkipCertificateCheck   = $true
+            CombineDocumentTypes   = 'Inköpsorder', 'invoice'
+            MessageLanguage        = 'NB'
+            TemplatePath           = $script:TemplateFile
         }
     }
 }
@@ -100,6 +105,10 @@ Describe 'Set-G5MailSetting' {
             $s.GraphEndpoint | Should -Be ([uri]'https://graph.microsoft.us/')
             $s.CertificateThumbprint | Should -Be 'A909502DD82AE41433E6F83886B00D4277A32A7B'
             $s.SkipCertificateCheck | Should -BeTrue
+            $s.CombineDocumentTypes | Should -Be ([G5Mail.DocumentType]::PurchaseOrder), ([G5Mail.DocumentType]::Invoice)
+            $s.MessageLanguage | Should -Be 'nb'
+            $s.TemplatePath | Should -Be $script:TemplateFile
+            (Get-Content $s.Path -Raw | ConvertFrom-Json).CombineDocumentTypes | Should -Be 'PurchaseOrder', 'Invoice'
 
             # The other scope holds nothing.
             $o = Get-G5MailSetting -Scope $Other
@@ -312,7 +321,8 @@ Describe 'Set-G5MailSetting' {
             $cmd.OutputType.Name | Should -Contain 'G5Mail.MailSettings'
             foreach ($name in 'Scope', 'Method', 'Server', 'Port', 'UseSsl', 'Credential', 'From', 'ClientId', 'TenantId', 'AuthenticationFlow',
                 'ClientSecret', 'ClientSecretExpiresOn', 'MaxAttachmentSizeMB', 'CombineDocuments', 'SendCopyToSelf', 'ExchangeOnlineProtocol',
-                'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds', 'Clear') {
+                'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds',
+                'CombineDocumentTypes', 'MessageLanguage', 'TemplatePath', 'Clear') {
                 $cmd.Parameters.Keys | Should -Contain $name
             }
         }
@@ -323,7 +333,8 @@ Describe 'Set-G5MailSetting' {
             @{ Parameter = 'SendCopyToSelf'; Expected = 'None', 'Cc', 'Bcc' }
             @{ Parameter = 'ExchangeOnlineProtocol'; Expected = 'Graph', 'Smtp' }
             @{ Parameter = 'Scope'; Expected = 'System', 'User' }
-            @{ Parameter = 'Clear'; Expected = 'Method', 'ClientSecret', 'SkipCertificateCheck', 'TimeoutSeconds' }
+            @{ Parameter = 'Clear'; Expected = 'Method', 'ClientSecret', 'SkipCertificateCheck', 'TimeoutSeconds', 'CombineDocumentTypes', 'TemplatePath' }
+            @{ Parameter = 'CombineDocumentTypes'; Expected = 'PurchaseOrder', 'Invoice', 'Order' }
         ) {
             $line = "Set-G5MailSetting -$Parameter "
             $completions = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText

@@ -24,7 +24,38 @@ namespace G5Mail.Core.Documents
             InputIndex = inputIndex;
             Requests = requests ?? Array.Empty<DocumentRequest>();
             TotalBytes = files.Sum(f => f.Length);
+            DocumentType type = DocumentType.Other;
+            if (Requests.Count > 0)
+            {
+                // The first request speaks for the document; the others add files.
+                DocumentRequest first = Requests[0];
+                DocumentTypes.TryParse(first.DocumentType, out type);
+                Language = string.IsNullOrWhiteSpace(first.Language) ? null : first.Language!.Trim();
+                Subject = string.IsNullOrEmpty(first.Subject) ? null : first.Subject;
+                Body = string.IsNullOrEmpty(first.Body) ? null : first.Body;
+                BodyAsHtml = first.BodyAsHtml;
+                Properties = first.Properties;
+            }
+
+            DocumentType = type;
         }
+
+        /// <summary>Other unless the input named a type.</summary>
+        public DocumentType DocumentType { get; }
+
+        /// <summary>The recipient's language as given; null for the MessageLanguage setting.</summary>
+        public string? Language { get; }
+
+        /// <summary>This document's own subject, null when it has none.</summary>
+        public string? Subject { get; }
+
+        /// <summary>This document's own message text, null when it has none.</summary>
+        public string? Body { get; }
+
+        public bool? BodyAsHtml { get; }
+
+        /// <summary>The input object's properties, for placeholders such as {CustomerName}.</summary>
+        public IReadOnlyDictionary<string, string?> Properties { get; } = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
 
         public string DocumentId { get; }
 

@@ -143,6 +143,15 @@ namespace G5Mail.Core.Documents
             }
 
             recipients = parsed;
+            if (!DocumentTypes.TryParse(request.DocumentType, out _))
+            {
+                return new G5MailErrorException(
+                    ErrorIds.InvalidDocumentType,
+                    ErrorKind.InvalidArgument,
+                    label + " is not sent: its DocumentType '" + request.DocumentType!.Trim() + "' is not known. Use one of " + DocumentTypes.Accepted + ".",
+                    documentId);
+            }
+
             if (parsed.IsEmpty)
             {
                 return new G5MailErrorException(

@@ -44,6 +44,15 @@ namespace G5Mail.Core.Errors
         /// <summary>Another process held the settings file's lock for longer than the wait (10 s); nothing was written.</summary>
         public const string SettingsLocked = "SettingsLocked";
 
+        /// <summary>
+        /// Send-G5Document: a subject or body names a placeholder ({CustomerName}) that this document's input object has no
+        /// value for. Only the message of that document fails; the others are sent.
+        /// </summary>
+        public const string MissingPlaceholderValue = "MissingPlaceholderValue";
+
+        /// <summary>Send-G5Document: a document's DocumentType names no known type (English or Swedish); that document is not sent.</summary>
+        public const string InvalidDocumentType = "InvalidDocumentType";
+
         /// <summary>Sync-G5Activity: an activity that cannot be synced as given (no id, End before Start, a time in the DST gap...).</summary>
         public const string InvalidActivity = "InvalidActivity";
 

@@ -17,13 +17,19 @@ namespace G5Mail.Core.Messages
         /// <summary>SendCopyToSelf: the sender is added as Cc or Bcc (unless already a recipient).</summary>
         public CopyToSelf CopyToSelf { get; set; } = CopyToSelf.None;
 
-        /// <summary>-Subject, with {DocumentIds}, {Part} and {PartCount}; null for the default.</summary>
+        /// <summary>-Subject, with placeholders (see <see cref="Placeholders"/>); null for the template or built-in text.</summary>
         public string? SubjectTemplate { get; set; }
 
-        /// <summary>-Body; null for a short default that lists the attached documents.</summary>
+        /// <summary>-Body; null for the template or the built-in short text that lists the attached documents.</summary>
         public string? Body { get; set; }
 
         public bool BodyAsHtml { get; set; }
+
+        /// <summary>The MessageLanguage setting: the language of documents that name none (default sv).</summary>
+        public string Language { get; set; } = "sv";
+
+        /// <summary>The TemplatePath setting's file, read once per call.</summary>
+        public MessageTemplates Templates { get; set; } = MessageTemplates.None;
 
         /// <summary>The Date header; null for the time of composing. (Set in tests for repeatable output.)</summary>
         public DateTimeOffset? Date { get; set; }

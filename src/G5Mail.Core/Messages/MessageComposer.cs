@@ -12,9 +12,6 @@ namespace G5Mail.Core.Messages
     /// <summary>Turns a planned message into the message to send: sender, copy to self, subject, body, Message-Id.</summary>
     public static class MessageComposer
     {
-        private static readonly Regex Placeholder = new Regex(@"\{(DocumentIds|Part|PartCount)\}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        private static readonly Regex PartPlaceholder = new Regex(@"\{Part\}", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-        private static readonly Regex LineBreaks = new Regex(@"[\r\n\t]+", RegexOptions.CultureInvariant);
 
         public static OutgoingMessage Compose(PlannedMessage plan, ComposeOptions options)
         {
@@ -44,18 +41,9 @@ namespace G5Mail.Core.Messages
                 bcc.Add(from);
             }
 
-            var subject = Subject(options.SubjectTemplate, plan);
-            string body;
-            var isHtml = options.BodyAsHtml;
-            if (options.Body != null)
-            {
-                body = options.Body;
-            }
-            else
-            {
-                var text = DefaultBody(plan);
-                body = isHtml ? "<p>" + HtmlText(text).Replace("\r\n", "<br>\r\n") + "</p>" : text;
-            }
+            var texts = new MessageTextResolver(plan, options, sender);
+            var subject = texts.Subject();
+            var body = texts.Body(out var isHtml);
 
             // Without a sender the id's domain is this computer's name (MimeKit's default), as a mail client does.
             var messageId = "<" + (sender == null ? MimeUtils.GenerateMessageId() : MimeUtils.GenerateMessageId(MailAddresses.DomainOf(sender))) + ">";
@@ -73,65 +61,18 @@ namespace G5Mail.Core.Messages
         }
 
         /// <summary>
-        /// The subject: the template with {DocumentIds}, {Part}, {PartCount} replaced (names in any case), or
-        /// "Document 1001" / "Documents 1001, 1002". A split message without {Part} in the template gets
-        /// " (part 2 of 3)" so the recipient sees it is one of several. Line breaks become spaces: a header
-        /// cannot hold them.
+        /// The subject of <paramref name="plan"/> with the call's <paramref name="template"/> (null for the document's own,
+        /// the template file's or the built-in text), in the MessageLanguage sv unless the documents name another.
         /// </summary>
-        public static string Subject(string? template, PlannedMessage plan)
-        {
-            if (plan == null)
-            {
-                throw new ArgumentNullException(nameof(plan));
-            }
+        public static string Subject(string? template, PlannedMessage plan) =>
+            new MessageTextResolver(plan ?? throw new ArgumentNullException(nameof(plan)), new ComposeOptions { SubjectTemplate = template }, null).Subject();
 
-            var ids = string.Join(", ", plan.DocumentIds);
-            var pattern = string.IsNullOrWhiteSpace(template)
-                ? (plan.Documents.Count == 1 ? "Document {DocumentIds}" : "Documents {DocumentIds}")
-                : template!;
-            if (plan.PartCount > 1 && !PartPlaceholder.IsMatch(pattern))
-            {
-                pattern += " (part {Part} of {PartCount})";
-            }
-
-            var subject = Placeholder.Replace(pattern, match =>
-            {
-                switch (match.Groups[1].Value.ToUpperInvariant())
-                {
-                    case "DOCUMENTIDS":
-                        return ids;
-                    case "PART":
-                        return plan.Part.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    default:
-                        return plan.PartCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                }
-            });
-            return LineBreaks.Replace(subject, " ").Trim();
-        }
-
-        /// <summary>"Attached: document 1001 (1001.pdf, 1001.xml)." and, for a split message, which part it is.</summary>
-        public static string DefaultBody(PlannedMessage plan)
-        {
-            if (plan == null)
-            {
-                throw new ArgumentNullException(nameof(plan));
-            }
-
-            var text = new StringBuilder();
-            text.Append(plan.Documents.Count == 1 ? "Attached: document " : "Attached: documents ");
-            text.Append(string.Join(", ", plan.DocumentIds));
-            text.Append(" (").Append(string.Join(", ", plan.Files.Select(f => f.FileName))).Append(").");
-            if (plan.PartCount > 1)
-            {
-                text.Append(" This is part ").Append(plan.Part).Append(" of ").Append(plan.PartCount).Append('.');
-            }
-
-            text.Append("\r\n");
-            return text.ToString();
-        }
+        /// <summary>The built-in body (plain text) of <paramref name="plan"/>, in the documents' language or sv.</summary>
+        public static string DefaultBody(PlannedMessage plan) =>
+            new MessageTextResolver(plan ?? throw new ArgumentNullException(nameof(plan)), new ComposeOptions(), null).Body(out _);
 
         /// <summary>Escapes the five HTML specials only: letters such as å stay readable (the body is UTF-8).</summary>
-        private static string HtmlText(string text) =>
+        internal static string HtmlText(string text) =>
             text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;").Replace("'", "&#39;");
 
         private static MimeKit.MailboxAddress ParseSender(string? from)

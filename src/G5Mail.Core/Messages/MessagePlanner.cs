@@ -18,8 +18,12 @@ namespace G5Mail.Core.Messages
         /// never separated, and a document over the limit on its own alone in its part. Documents keep input order
         /// inside a message, parts are numbered in the input order of their first document, and groups follow
         /// each other in the input order of their first document.
+        /// Only documents of the same type, language and own subject, body and BodyAsHtml share a message (one message has
+        /// one subject and one text); documents whose type is not in <paramref name="combinableTypes"/> (null: every type)
+        /// always travel alone.
         /// </summary>
-        public static IReadOnlyList<PlannedMessage> Plan(IReadOnlyList<Document> documents, bool combine, long limitBytes)
+        public static IReadOnlyList<PlannedMessage> Plan(IReadOnlyList<Document> documents, bool combine, long limitBytes,
+            IReadOnlyCollection<DocumentType>? combinableTypes = null)
         {
             if (documents == null)
             {
@@ -58,10 +62,17 @@ namespace G5Mail.Core.Messages
             var byKey = new Dictionary<string, List<Document>>(StringComparer.Ordinal);
             foreach (var document in ordered)
             {
-                if (!byKey.TryGetValue(document.Recipients.Key, out var group))
+                if (combinableTypes != null && !combinableTypes.Contains(document.DocumentType))
+                {
+                    groups.Add(new List<Document> { document });
+                    continue;
+                }
+
+                var key = GroupKey(document);
+                if (!byKey.TryGetValue(key, out var group))
                 {
                     group = new List<Document>();
-                    byKey.Add(document.Recipients.Key, group);
+                    byKey.Add(key, group);
                     groups.Add(group);
                 }
 
@@ -81,6 +92,16 @@ namespace G5Mail.Core.Messages
 
             return messages;
         }
+
+        /// <summary>What documents must share to travel in one message: recipients, and everything that makes its subject and text.</summary>
+        internal static string GroupKey(Document document) =>
+            string.Join("\u0000",
+                document.Recipients.Key,
+                document.DocumentType.ToString(),
+                (document.Language ?? string.Empty).Trim().Replace('_', '-').ToLowerInvariant(),
+                document.Subject ?? string.Empty,
+                document.Body ?? string.Empty,
+                document.BodyAsHtml?.ToString() ?? string.Empty);
 
         /// <summary>The parts of one recipient set's message; documents are in input order within the group.</summary>
         private static List<IReadOnlyList<Document>> Split(List<Document> group, long limitBytes, BinPacker packer)

@@ -67,7 +67,7 @@ namespace G5Mail.Core.Runs
         {
             IReadOnlyList<Document> documents = _collector.Complete();
             Screening screening = JournalScreen.Apply(documents, _options, _log);
-            IReadOnlyList<PlannedMessage> messages = MessagePlanner.Plan(screening.ToSend, _options.Combine, _options.LimitBytes);
+            IReadOnlyList<PlannedMessage> messages = MessagePlanner.Plan(screening.ToSend, _options.Combine, _options.LimitBytes, _options.CombinableTypes);
             return new RunPlan(screening.KeptBack, messages);
         }
 
@@ -236,6 +236,8 @@ namespace G5Mail.Core.Runs
                 SubjectTemplate = _options.Subject,
                 Body = _options.Body,
                 BodyAsHtml = _options.BodyAsHtml,
+                Language = _options.Language,
+                Templates = _options.Templates,
             };
             return MessageComposer.Compose(planned, compose);
         }

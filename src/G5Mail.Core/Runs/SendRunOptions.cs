@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
+using G5Mail.Core.Messages;
 using G5Mail.Core.Errors;
 using G5Mail.Core.Settings;
 using G5Mail.Core.Transports.Outlook;
@@ -41,6 +44,32 @@ namespace G5Mail.Core.Runs
         public bool ResendUncertain { get; set; }
 
         public bool Combine => Settings.CombineDocuments ?? Defaults.CombineDocuments;
+
+        /// <summary>CombineDocumentTypes: the types that may share a message when <see cref="Combine"/> is on; null for every type.</summary>
+        public IReadOnlyCollection<DocumentType>? CombinableTypes => Settings.CombineDocumentTypes;
+
+        /// <summary>MessageLanguage: the language of documents that name none.</summary>
+        public string Language => Settings.MessageLanguage ?? Defaults.MessageLanguage;
+
+        /// <summary>The TemplatePath file, read by <see cref="LoadTemplates"/>; none until then.</summary>
+        public MessageTemplates Templates { get; set; } = MessageTemplates.None;
+
+        /// <summary>
+        /// Reads the TemplatePath file (InvalidSetting when it is missing or wrong) and checks that MessageLanguage has texts:
+        /// built in (sv, en) or in the file. Done once, before the first document, so a bad file stops the call rather than
+        /// every message.
+        /// </summary>
+        public void LoadTemplates()
+        {
+            Templates = string.IsNullOrWhiteSpace(Settings.TemplatePath) ? MessageTemplates.None : MessageTemplates.Load(Settings.TemplatePath!);
+            if (!MessageTextResolver.IsKnownLanguage(Language, Templates))
+            {
+                throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.InvalidArgument,
+                    $"MessageLanguage '{Language}' has no texts: the built-in languages are sv and en"
+                    + (Templates == MessageTemplates.None ? "; set TemplatePath to a template file that adds it" : $", and the template file '{Templates.Path}' adds {string.Join(", ", Templates.Languages.DefaultIfEmpty("none"))}")
+                    + ". Set another with Set-G5MailSetting -MessageLanguage sv.", "MessageLanguage");
+            }
+        }
 
         public long LimitBytes => AttachmentSizeLimit.ToBytes(Settings.MaxAttachmentSizeMB ?? Defaults.MaxAttachmentSizeMB);
 

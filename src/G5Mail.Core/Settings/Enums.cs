@@ -33,6 +33,23 @@ namespace G5Mail
         Smtp,
     }
 
+    /// <summary>
+    /// The kind of a Monitor G5 document: picks the built-in subject and text and which combine rule applies
+    /// (CombineDocumentTypes). From the pipeline also in Swedish (Offert, Order, Orderbekräftelse, Inköpsorder,
+    /// Följesedel, Faktura, Påminnelse, Övrigt).
+    /// </summary>
+    public enum DocumentType
+    {
+        Other,
+        Quote,
+        Order,
+        OrderConfirmation,
+        PurchaseOrder,
+        DeliveryNote,
+        Invoice,
+        Reminder,
+    }
+
     public enum SettingsScope
     {
         System,

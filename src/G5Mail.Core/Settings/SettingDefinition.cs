@@ -20,6 +20,8 @@ namespace G5Mail.Core.Settings
         DateTime,
         Credential,
         Secret,
+        /// <summary>A list of enum values (CombineDocumentTypes): a JSON array of names.</summary>
+        EnumList,
     }
 
     /// <summary>
@@ -57,7 +59,8 @@ namespace G5Mail.Core.Settings
         internal static SettingDefinition Of<T>(string name, SettingKind kind, object? defaultValue,
             Func<SettingValues, T> get, Action<SettingValues, T> set)
         {
-            Type? enumType = kind == SettingKind.Enum ? Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T) : null;
+            Type? enumType = kind == SettingKind.Enum ? Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T)
+                : kind == SettingKind.EnumList ? typeof(T).GetElementType() : null;
             return new SettingDefinition(name, kind, enumType, defaultValue, s => get(s), (s, v) => set(s, (T)v!));
         }
 
@@ -89,6 +92,10 @@ namespace G5Mail.Core.Settings
             SettingDefinition.Of<string?>("CertificateThumbprint", SettingKind.Text, null, s => s.CertificateThumbprint, (s, v) => s.CertificateThumbprint = v),
             SettingDefinition.Of<bool?>("SkipCertificateCheck", SettingKind.Boolean, Defaults.SkipCertificateCheck, s => s.SkipCertificateCheck, (s, v) => s.SkipCertificateCheck = v),
             SettingDefinition.Of<int?>("TimeoutSeconds", SettingKind.Integer, Defaults.TimeoutSeconds, s => s.TimeoutSeconds, (s, v) => s.TimeoutSeconds = v),
+            // No default: unset means every type may be combined (when CombineDocuments is on).
+            SettingDefinition.Of<DocumentType[]?>("CombineDocumentTypes", SettingKind.EnumList, null, s => s.CombineDocumentTypes, (s, v) => s.CombineDocumentTypes = v),
+            SettingDefinition.Of<string?>("MessageLanguage", SettingKind.Text, Defaults.MessageLanguage, s => s.MessageLanguage, (s, v) => s.MessageLanguage = v),
+            SettingDefinition.Of<string?>("TemplatePath", SettingKind.Text, null, s => s.TemplatePath, (s, v) => s.TemplatePath = v),
         };
 
         private static readonly Dictionary<string, SettingDefinition> ByName =

@@ -32,13 +32,22 @@ namespace G5Mail.Core.Settings
         public bool? SkipCertificateCheck { get; set; }
         public int? TimeoutSeconds { get; set; }
 
+        /// <summary>The document types that may share a message when CombineDocuments is on; null for every type.</summary>
+        public DocumentType[]? CombineDocumentTypes { get; set; }
+
+        /// <summary>The language of the built-in or template texts for documents that name none (sv, en, or one the template file adds).</summary>
+        public string? MessageLanguage { get; set; }
+
+        /// <summary>Full path of the template file (JSON or .psd1) with subjects and texts per language and document type.</summary>
+        public string? TemplatePath { get; set; }
+
         /// <summary>Setting names, exactly as the contract spells them (parameter and property names).</summary>
         public static readonly string[] Names =
         {
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
             "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
-            "TimeoutSeconds",
+            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath",
         };
     }
 
@@ -64,5 +73,8 @@ namespace G5Mail.Core.Settings
         public const int MinTimeoutSeconds = 1;
         public const int MaxTimeoutSeconds = 600;
         public const long BytesPerMB = 1_048_576;
+
+        /// <summary>Monitor G5's customers are mostly Swedish: texts are in Swedish unless a document or the setting says otherwise.</summary>
+        public const string MessageLanguage = "sv";
     }
 }

@@ -28,6 +28,7 @@ namespace G5Mail.Core.Settings
         public const string CopyToSelfIgnored = "CopyToSelfIgnored";
         public const string SmtpBasicAuthRetiring = "SmtpBasicAuthRetiring";
         public const string EwsRetiring = "EwsRetiring";
+        public const string CombineDocumentTypesIgnored = "CombineDocumentTypesIgnored";
     }
 
     /// <summary>
@@ -158,6 +159,14 @@ namespace G5Mail.Core.Settings
             {
                 Add(FindingSeverity.Information, FindingCodes.CopyToSelfIgnored, "SendCopyToSelf",
                     "SendCopyToSelf applies to server-based methods only; Outlook keeps its copy in Sent Items.");
+            }
+
+            if (s.CombineDocumentTypes != null && s.CombineDocuments != true)
+            {
+                // Information only: Send-G5Document -Combine turns combining on for one call, and then the list applies.
+                Add(FindingSeverity.Information, FindingCodes.CombineDocumentTypesIgnored, "CombineDocumentTypes",
+                    "CombineDocumentTypes says which document types may share a message, but only when documents are combined: "
+                    + "Set-G5MailSetting -CombineDocuments (or Send-G5Document -Combine).");
             }
 
             if (s.SkipCertificateCheck == true)

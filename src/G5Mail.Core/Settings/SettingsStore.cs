@@ -506,6 +506,8 @@ namespace G5Mail.Core.Settings
             {
                 case JsonValueKind.String:
                     return element.GetString()!;
+                case JsonValueKind.Array when definition.Kind == SettingKind.EnumList:
+                    return element.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String ? e.GetString()! : e.GetRawText()).ToArray();
                 case JsonValueKind.True:
                     return true;
                 case JsonValueKind.False:
@@ -581,6 +583,15 @@ namespace G5Mail.Core.Settings
                     break;
                 case Enum e:
                     writer.WriteStringValue(e.ToString());
+                    break;
+                case Array list:
+                    writer.WriteStartArray();
+                    foreach (object? item in list)
+                    {
+                        writer.WriteStringValue(Convert.ToString(item, CultureInfo.InvariantCulture));
+                    }
+
+                    writer.WriteEndArray();
                     break;
                 default:
                     throw new InvalidOperationException($"Cannot store a {value.GetType().Name} for {definition.Name}.");

@@ -5,7 +5,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security;
 using System.Text;
+using System.Collections.Generic;
+using G5Mail.Core.Documents;
 using G5Mail.Core.Errors;
+using G5Mail.Core.Messages;
 using MimeKit;
 
 namespace G5Mail.Core.Settings
@@ -69,6 +72,12 @@ namespace G5Mail.Core.Settings
                     return ValidateHttpsHost(setting, value);
                 case "CertificateThumbprint":
                     return NormalizeThumbprint(AsText(setting, value));
+                case "CombineDocumentTypes":
+                    return ParseDocumentTypes(setting, value);
+                case "MessageLanguage":
+                    return ValidateLanguage(AsText(setting, value));
+                case "TemplatePath":
+                    return ValidateTemplatePath(AsText(setting, value));
                 default:
                     throw new InvalidOperationException("No validation rule for setting " + setting.Name);
             }
@@ -256,6 +265,83 @@ namespace G5Mail.Core.Settings
 
             throw Invalid("CertificateThumbprint", thumbprint,
                 "use the certificate's SHA-1 thumbprint (40 hex digits) or SHA-256 thumbprint (64 hex digits); spaces and colons are allowed");
+        }
+
+        /// <summary>
+        /// CombineDocumentTypes: one or more document types (English or Swedish names, any case; a list or one text with
+        /// ',' or ';' between names), each once, in the enum's order.
+        /// </summary>
+        public static DocumentType[] ParseDocumentTypes(SettingDefinition setting, object value)
+        {
+            var names = new List<string>();
+            switch (value)
+            {
+                case DocumentType type:
+                    return new[] { type };
+                case DocumentType[] types when types.Length > 0:
+                    return types.Distinct().OrderBy(t => t).ToArray();
+                case string text:
+                    names.AddRange(text.Split(',', ';'));
+                    break;
+                case System.Collections.IEnumerable list:
+                    foreach (object? item in list)
+                    {
+                        names.Add(item is string s ? s : Convert.ToString(item, CultureInfo.InvariantCulture) ?? string.Empty);
+                    }
+
+                    break;
+                default:
+                    names.Add(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty);
+                    break;
+            }
+
+            var result = new List<DocumentType>();
+            foreach (string name in names.Select(n => n.Trim()).Where(n => n.Length > 0))
+            {
+                if (!DocumentTypes.TryParse(name, out DocumentType type))
+                {
+                    throw Invalid(setting, name, "use one or more of " + DocumentTypes.Accepted);
+                }
+
+                result.Add(type);
+            }
+
+            if (result.Count == 0)
+            {
+                throw Invalid(setting, string.Empty,
+                    "name at least one document type (e.g. PurchaseOrder, Invoice); to combine every type use -Clear CombineDocumentTypes, to combine none -CombineDocuments:$false");
+            }
+
+            return result.Distinct().OrderBy(t => t).ToArray();
+        }
+
+        /// <summary>MessageLanguage: a language code such as sv, en, nb or sv-SE, stored in lower case.</summary>
+        public static string ValidateLanguage(string language)
+        {
+            string value = language.Trim().Replace('_', '-');
+            if (!System.Text.RegularExpressions.Regex.IsMatch(value, "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"))
+            {
+                throw Invalid("MessageLanguage", language, "use a language code such as sv, en, or one the template file (TemplatePath) adds, such as nb");
+            }
+
+            return value.ToLowerInvariant();
+        }
+
+        /// <summary>TemplatePath: a template file that exists and reads without error (JSON or .psd1); stored as a full path.</summary>
+        public static string ValidateTemplatePath(string path)
+        {
+            string full;
+            try
+            {
+                full = System.IO.Path.GetFullPath(path.Trim());
+            }
+            catch (Exception ex) when (ex is ArgumentException || ex is NotSupportedException || ex is System.IO.PathTooLongException)
+            {
+                throw Invalid("TemplatePath", path, "use the path of a .json or .psd1 template file");
+            }
+
+            MessageTemplates.Load(full);
+            return full;
         }
 
         /// <summary>Enum settings: the value's name, any case; numbers are refused because they hide typos.</summary>

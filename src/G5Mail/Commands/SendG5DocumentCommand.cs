@@ -34,6 +34,8 @@ namespace G5Mail.Commands
         private SendRun? _run;
         private SendJournal? _journal;
         private int _inputIndex;
+        private string? _callSubject;
+        private string? _callBody;
 
         /// <summary>The files of one document (e.g. 1001.pdf and 1001.xml).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -63,17 +65,51 @@ namespace G5Mail.Commands
         [AllowNull, AllowEmptyString]
         public string? DocumentId { get; set; }
 
-        /// <summary>Subject; may use {DocumentIds}, {Part} and {PartCount}.</summary>
-        [Parameter]
+        /// <summary>
+        /// The subject. From the pipeline per document (a CSV column Subject wins over -Subject, which wins over the template
+        /// file and the built-in text). May use {DocumentIds}, {DocumentType}, {Part}, {PartCount}, {From}, {Attachments}
+        /// and any property of the input object, such as {CustomerName}.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Ämne")]
+        [AllowNull, AllowEmptyString]
         public string? Subject { get; set; }
 
-        /// <summary>The message text. Default: a short text that lists the attached documents.</summary>
-        [Parameter]
+        /// <summary>
+        /// The message text, with the same placeholders as -Subject. From the pipeline per document (a Body column wins over
+        /// -Body). Default: the template file's text, or a short polite text in the document's language that lists the
+        /// attached documents.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Meddelande")]
+        [AllowNull, AllowEmptyString]
         public string? Body { get; set; }
 
-        /// <summary>Send -Body as HTML instead of plain text.</summary>
+        /// <summary>Send the body as HTML instead of plain text. From the pipeline per document: a BodyAsHtml column (True/False, 1/0, Ja/Nej).</summary>
         [Parameter]
         public SwitchParameter BodyAsHtml { get; set; }
+
+        /// <summary>
+        /// The document's type: Quote, Order, OrderConfirmation, PurchaseOrder, DeliveryNote, Invoice, Reminder or Other
+        /// (default), also in Swedish (Offert, Order, Orderbekräftelse, Inköpsorder, Följesedel, Faktura, Påminnelse, Övrigt).
+        /// It picks the built-in subject and text and whether CombineDocumentTypes lets the document share a message.
+        /// </summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Type", "DocType", "Documenttyp", "Dokumenttyp", "Typ")]
+        [AllowNull, AllowEmptyString]
+        [ArgumentCompleter(typeof(SetG5MailSettingCommand.DocumentTypeCompleter))]
+        public string? DocumentType { get; set; }
+
+        /// <summary>The recipient's language (sv, en, or one the template file adds; sv-SE is sv). Default: the MessageLanguage setting.</summary>
+        [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("LanguageCode", "Språk", "Sprak", "Lang")]
+        [AllowNull, AllowEmptyString]
+        public string? Language { get; set; }
+
+        /// <summary>The pipeline object itself, whose properties fill placeholders such as {CustomerName}. Not for typing.</summary>
+        [Parameter(ValueFromPipeline = true, DontShow = true)]
+        [AllowNull]
+        public PSObject? InputObject { get; set; }
 
         /// <summary>Overrides CombineDocuments for this call.</summary>
         [Parameter]
@@ -159,6 +195,14 @@ namespace G5Mail.Commands
             // Drafts go to no server: the method's settings need not be complete (nor even a method set), and problems
             // such as an unreadable secret do not matter.
             SettingsView view = LoadEffectiveSettingsView(problemsAsVerbose: drafts);
+            // A stored template file that no longer reads (deleted, edited into a mistake) stops the call, drafts too: the
+            // customers would otherwise get the built-in texts instead of the configured ones.
+            SettingsProblem? template = view.Problems.FirstOrDefault(p => p.Setting == "TemplatePath" && p.Severity == FindingSeverity.Error);
+            if (template != null)
+            {
+                ThrowTerminating(template.ToException());
+            }
+
             Overrides().ApplyTo(view.Settings);
             // Before the completeness check: "-Display with Smtp" is the mistake to report, not what Smtp lacks.
             SendRunOptions.CheckCombination(view.Settings.Method, RequestedOutlookAction, drafts);
@@ -167,6 +211,9 @@ namespace G5Mail.Commands
                 EnsureComplete(view);
             }
 
+            // What the command line gave; from here on Subject and Body may also be bound per pipeline object.
+            _callSubject = Subject;
+            _callBody = Body;
             var options = new SendRunOptions(view.Settings)
             {
                 Subject = Subject,
@@ -183,6 +230,8 @@ namespace G5Mail.Commands
                 WriteWarning($"-ThrottleLimit {ThrottleLimit} is ignored: Outlook sends one message at a time (it is one program that takes one caller at a time).");
             }
 
+            TemplateDataFile.Install();
+            options.LoadTemplates();
             options.Journal = OpenJournal(options.WhatIf);
             options.ResendUncertain = Force.IsPresent;
             _run = new SendRun(options, TransportFactory.CreateFactory(view.Settings, _log, options.OutlookAction), _log);
@@ -190,8 +239,16 @@ namespace G5Mail.Commands
 
         protected override void OnProcess()
         {
+            Dictionary<string, string?> properties = PropertiesOf(InputObject);
             var request = new DocumentRequest
             {
+                DocumentType = DocumentType,
+                Language = Language,
+                // A value bound from this pipeline object (not the command line's) is the document's own.
+                Subject = PerDocument(Subject, _callSubject, properties, nameof(Subject), "Ämne"),
+                Body = PerDocument(Body, _callBody, properties, nameof(Body), "Meddelande"),
+                BodyAsHtml = properties.TryGetValue(nameof(BodyAsHtml), out string? html) ? ParseFlag(html) : null,
+                Properties = properties,
                 Paths = Path.Select(ResolvePath).ToArray(),
                 To = To ?? Array.Empty<string>(),
                 Cc = Cc ?? Array.Empty<string>(),
@@ -290,6 +347,99 @@ namespace G5Mail.Commands
             }
 
             return _journal;
+        }
+
+        /// <summary>
+        /// The document's own text: the input object's property of that name (or alias), which wins over the call's
+        /// parameter; null when the object has none, so the call's parameter (or the template) applies.
+        /// </summary>
+        private static string? PerDocument(string? bound, string? fromCall, Dictionary<string, string?> properties, params string[] names)
+        {
+            foreach (string name in names)
+            {
+                if (properties.TryGetValue(name, out string? value) && !string.IsNullOrEmpty(value))
+                {
+                    return value;
+                }
+            }
+
+            // Bound from a pipeline object that is not a property bag (rare): whatever differs from the call's value is its own.
+            return bound != null && !string.Equals(bound, fromCall, StringComparison.Ordinal) ? bound : null;
+        }
+
+        /// <summary>True/False, 1/0, Ja/Nej, Yes/No as Excel and Monitor write them; null for empty or anything else.</summary>
+        private static bool? ParseFlag(string? text)
+        {
+            switch ((text ?? string.Empty).Trim().ToLowerInvariant())
+            {
+                case "true": case "1": case "ja": case "yes": case "sant": case "$true": return true;
+                case "false": case "0": case "nej": case "no": case "falskt": case "$false": return false;
+                default: return null;
+            }
+        }
+
+        /// <summary>
+        /// The pipeline object's properties as text, for placeholders ({CustomerName}) and per-document columns; a
+        /// hashtable's keys count as properties. Values are formatted in the current culture (a date reads as the user's
+        /// Windows shows it); a list becomes "a, b". Empty for a plain string or file path.
+        /// </summary>
+        private static Dictionary<string, string?> PropertiesOf(PSObject? input)
+        {
+            var result = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (input == null || input.BaseObject is string)
+            {
+                return result;
+            }
+
+            if (input.BaseObject is System.Collections.IDictionary map)
+            {
+                foreach (System.Collections.DictionaryEntry entry in map)
+                {
+                    string? key = entry.Key?.ToString();
+                    if (!string.IsNullOrEmpty(key))
+                    {
+                        result[key!] = Text(entry.Value);
+                    }
+                }
+
+                return result;
+            }
+
+            foreach (PSPropertyInfo property in input.Properties)
+            {
+                try
+                {
+                    result[property.Name] = Text(property.Value);
+                }
+                catch (Exception ex) when (ex is GetValueException || ex is ExtendedTypeSystemException || ex is InvalidOperationException || ex is NotSupportedException)
+                {
+                    // A property whose getter throws (some FileInfo members on some platforms) has no value.
+                }
+            }
+
+            return result;
+        }
+
+        private static string? Text(object? value)
+        {
+            if (value is PSObject wrapped)
+            {
+                value = wrapped.BaseObject;
+            }
+
+            switch (value)
+            {
+                case null:
+                    return null;
+                case string s:
+                    return s;
+                case IFormattable formattable:
+                    return formattable.ToString(null, System.Globalization.CultureInfo.CurrentCulture);
+                case System.Collections.IEnumerable list:
+                    return string.Join(", ", list.Cast<object?>().Select(Text).Where(t => !string.IsNullOrEmpty(t)));
+                default:
+                    return value.ToString();
+            }
         }
 
         private string ResolvePath(string path)

@@ -104,13 +104,31 @@ namespace G5Mail.Commands
         [ValidateRange(1, 600)]
         public int TimeoutSeconds { get; set; }
 
+        /// <summary><para type="description">With CombineDocuments: the document types that may share a message (Quote, Order,
+        /// OrderConfirmation, PurchaseOrder, DeliveryNote, Invoice, Reminder, Other; Swedish names too). Documents of other
+        /// types always travel alone. Not set: every type. Monitor G5's "Skicka flera order i samma e-postmeddelande" is
+        /// PurchaseOrder; "Skicka flera order/fakturor i samma e-postmeddelande" is Order, Invoice.</para></summary>
+        [Parameter]
+        [ArgumentCompleter(typeof(DocumentTypeCompleter))]
+        public string[]? CombineDocumentTypes { get; set; }
+
+        /// <summary><para type="description">Language of the subject and text of documents that name none: sv (default), en,
+        /// or a language the template file adds.</para></summary>
+        [Parameter]
+        public string? MessageLanguage { get; set; }
+
+        /// <summary><para type="description">A template file (.json or .psd1) with a Subject, Body and BodyAsHtml per
+        /// language and document type; checked before it is stored.</para></summary>
+        [Parameter]
+        public string? TemplatePath { get; set; }
+
         /// <summary><para type="description">Settings to remove from this scope (a User value then falls back to System).</para></summary>
         [Parameter]
         [ValidateSet(
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
             "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
-            "TimeoutSeconds")]
+            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath")]
         public string[]? Clear { get; set; }
 
         /// <summary><para type="description">Return the scope's settings after the change.</para></summary>
@@ -119,6 +137,7 @@ namespace G5Mail.Commands
 
         protected override void OnProcess()
         {
+            TemplateDataFile.Install();
             var service = new SettingsService();
             SettingsChangePlan plan;
             try
@@ -183,6 +202,28 @@ namespace G5Mail.Commands
             }
         }
 
+        private string ResolveTemplatePath(string path)
+        {
+            try
+            {
+                return GetUnresolvedProviderPathFromPSPath(path);
+            }
+            catch (Exception ex) when (ex is ItemNotFoundException || ex is ProviderNotFoundException || ex is DriveNotFoundException || ex is NotSupportedException)
+            {
+                return path;
+            }
+        }
+
+        /// <summary>Tab completion of -CombineDocumentTypes with the type names.</summary>
+        public sealed class DocumentTypeCompleter : IArgumentCompleter
+        {
+            public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+                System.Management.Automation.Language.CommandAst commandAst, System.Collections.IDictionary fakeBoundParameters) =>
+                Enum.GetNames(typeof(DocumentType))
+                    .Where(n => n.StartsWith(wordToComplete ?? string.Empty, StringComparison.OrdinalIgnoreCase))
+                    .Select(n => new CompletionResult(n));
+        }
+
         /// <summary>The settings named on the command line, as raw values for the engine to validate.</summary>
         private IEnumerable<KeyValuePair<string, object?>> BoundSettings()
         {
@@ -202,6 +243,10 @@ namespace G5Mail.Commands
                     case Enum e:
                         // The cmdlets' enums mirror the engine's by name; the engine parses names.
                         value = e.ToString();
+                        break;
+                    case string path when definition.Name == "TemplatePath":
+                        // Relative to the PowerShell location, as every path parameter.
+                        value = ResolveTemplatePath(path);
                         break;
                     case PSCredential c:
                         // PSCredential.Empty carries no user: the engine refuses it and points to -Clear.

@@ -128,7 +128,7 @@ namespace G5Mail.Core.Tests.Messages
             var body = Assert.IsType<TextPart>(parsed.BodyParts.First());
             Assert.True(body.IsPlain);
             Assert.Equal(options.Body.Replace("\r\n", "\n"), body.Text.Replace("\r\n", "\n").TrimEnd('\n'));
-            Assert.Equal("Document 1001", parsed.Subject);
+            Assert.Equal("Dokument 1001", parsed.Subject); // MessageLanguage sv by default, type Other
         }
 
         [Fact]
@@ -186,12 +186,13 @@ namespace G5Mail.Core.Tests.Messages
         {
             var plan = OneDocument(out _, out _);
             var message = MessageComposer.Compose(plan, Options());
-            Assert.Equal("Attached: document 1001 (Offert Åhus 1001.pdf, 1001.xml).\r\n", message.Body);
+            Assert.Equal("Hej!\r\n\r\nBifogat finns dokument 1001 (Offert Åhus 1001.pdf, 1001.xml).\r\n", message.Body);
             Assert.False(message.IsHtml);
 
             var html = Options();
             html.BodyAsHtml = true;
-            Assert.Equal("<p>Attached: document 1001 (Offert Åhus 1001.pdf, 1001.xml).<br>\r\n</p>", MessageComposer.Compose(plan, html).Body);
+            Assert.Equal("<p>Hej!<br>\r\n<br>\r\nBifogat finns dokument 1001 (Offert Åhus 1001.pdf, 1001.xml).</p>",
+                MessageComposer.Compose(plan, html).Body);
         }
 
         private static PlannedMessage Split(int part, int partCount, params string[] ids)
@@ -202,16 +203,16 @@ namespace G5Mail.Core.Tests.Messages
         }
 
         [Theory]
-        [InlineData(null, 1, 1, new[] { "1001" }, "Document 1001")]
-        [InlineData(null, 1, 1, new[] { "1001", "1002" }, "Documents 1001, 1002")]
-        [InlineData(null, 2, 3, new[] { "1003", "1004" }, "Documents 1003, 1004 (part 2 of 3)")]
+        [InlineData(null, 1, 1, new[] { "1001" }, "Dokument 1001")]
+        [InlineData(null, 1, 1, new[] { "1001", "1002" }, "Dokument 1001, 1002")]
+        [InlineData(null, 2, 3, new[] { "1003", "1004" }, "Dokument 1003, 1004 (del 2 av 3)")]
         [InlineData("Order {DocumentIds}", 1, 1, new[] { "1001" }, "Order 1001")]
-        [InlineData("Order {documentids}", 3, 3, new[] { "1005" }, "Order 1005 (part 3 of 3)")]
+        [InlineData("Order {documentids}", 3, 3, new[] { "1005" }, "Order 1005 (del 3 av 3)")]
         [InlineData("Fakturor {DocumentIds} del {Part}/{PartCount}", 2, 2, new[] { "7", "8" }, "Fakturor 7, 8 del 2/2")]
         [InlineData("Del {PART} av {PartCount}: {DocumentIds}", 1, 2, new[] { "7" }, "Del 1 av 2: 7")]
-        [InlineData("Bara {PartCount} delar", 1, 2, new[] { "7" }, "Bara 2 delar (part 1 of 2)")]
+        [InlineData("Bara {PartCount} delar", 1, 2, new[] { "7" }, "Bara 2 delar (del 1 av 2)")]
         [InlineData("Rad ett\r\nrad två", 1, 1, new[] { "7" }, "Rad ett rad två")]
-        [InlineData("   ", 1, 1, new[] { "7" }, "Document 7")]
+        [InlineData("   ", 1, 1, new[] { "7" }, "Dokument 7")]
         public void Subject_placeholders_and_defaults(string? template, int part, int partCount, string[] ids, string expected)
         {
             var plan = Split(part, partCount, ids);
@@ -232,8 +233,8 @@ namespace G5Mail.Core.Tests.Messages
             var messages = plan.Select(p => MessageComposer.Compose(p, Options("Fakturor {DocumentIds}"))).ToList();
 
             Assert.Equal(3, messages.Count);
-            Assert.Equal("Fakturor Faktura 2000, Faktura 2001 (part 1 of 3)", messages[0].Subject);
-            Assert.Equal("Fakturor Faktura 2004 (part 3 of 3)", messages[2].Subject);
+            Assert.Equal("Fakturor Faktura 2000, Faktura 2001 (del 1 av 3)", messages[0].Subject);
+            Assert.Equal("Fakturor Faktura 2004 (del 3 av 3)", messages[2].Subject);
             foreach (var message in messages)
             {
                 var (parsed, _) = RoundTrip(message);

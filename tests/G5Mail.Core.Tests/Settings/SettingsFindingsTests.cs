@@ -174,6 +174,16 @@ namespace G5Mail.Core.Tests.Settings
         }
 
         [Fact]
+        public void Combine_document_types_without_combining_is_information()
+        {
+            var f = Single(Evaluate(s => { CompleteSmtp(s); s.CombineDocumentTypes = new[] { DocumentType.PurchaseOrder }; }), FindingCodes.CombineDocumentTypesIgnored);
+            Assert.Equal(FindingSeverity.Information, f.Severity);
+            Assert.Equal("CombineDocumentTypes", f.Setting);
+            None(Evaluate(s => { CompleteSmtp(s); s.CombineDocuments = true; s.CombineDocumentTypes = new[] { DocumentType.Invoice }; }), FindingCodes.CombineDocumentTypesIgnored);
+            None(Evaluate(s => CompleteSmtp(s)), FindingCodes.CombineDocumentTypesIgnored);
+        }
+
+        [Fact]
         public void Skip_certificate_check_warns()
         {
             Assert.Equal(FindingSeverity.Warning, Single(Evaluate(s => { CompleteSmtp(s); s.SkipCertificateCheck = true; }), FindingCodes.SkipCertificateCheck).Severity);

@@ -139,7 +139,7 @@ namespace G5Mail.Core.Tests.Transports.Drafts
             Assert.Equal(Path.Combine(_drafts, "1001_1002.eml"), outcome.Path);
             MimeMessage draft = Load(outcome.Path!);
             Assert.Equal("1", draft.Headers["X-Unsent"]);
-            Assert.Equal("Documents 1001, 1002", draft.Subject);
+            Assert.Equal("Dokument 1001, 1002", draft.Subject);
             AssertAttachments(draft, a.Paths.Concat(b.Paths).ToArray());
         }
 
@@ -157,8 +157,8 @@ namespace G5Mail.Core.Tests.Transports.Drafts
             var drafts = outcomes.Select(o => (Name: Path.GetFileName(o.Path!), Message: Load(o.Path!))).ToList();
             Assert.All(drafts, d => Assert.Equal("1", d.Message.Headers["X-Unsent"]));
             Assert.Equal(new[] { "2001_2003_part1of2.eml", "2002_part2of2.eml" }, drafts.Select(d => d.Name));
-            Assert.Equal("Documents 2001, 2003 (part 1 of 2)", drafts[0].Message.Subject);
-            Assert.Equal("Document 2002 (part 2 of 2)", drafts[1].Message.Subject);
+            Assert.Equal("Dokument 2001, 2003 (del 1 av 2)", drafts[0].Message.Subject);
+            Assert.Equal("Dokument 2002 (del 2 av 2)", drafts[1].Message.Subject);
             AssertAttachments(drafts[0].Message, a.Paths[0], c.Paths[0]);
             AssertAttachments(drafts[1].Message, b.Paths[0]);
         }

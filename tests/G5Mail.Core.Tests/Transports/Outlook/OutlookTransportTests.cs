@@ -89,7 +89,7 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             RecordingMailItem item = Assert.Single(_outlook.Items);
             Assert.Equal(new[] { ("kund@example.se", OutlookRecipientType.To), ("inkop@example.se", OutlookRecipientType.Cc), ("arkiv@example.se", OutlookRecipientType.Bcc) },
                 item.Recipients.ToArray());
-            Assert.Equal("Document 1001", item.Subject);
+            Assert.Equal("Dokument 1001", item.Subject);
             Assert.Equal(new[] { "1001.pdf", "1001.xml" }, item.Attachments.Select(a => a.DisplayName));
             Assert.Equal(doc.Paths, item.Attachments.Select(a => a.Path));
             Assert.Equal("Sent", item.Fate);
@@ -99,7 +99,7 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             {
                 "Connect", "Version", "CreateItem(0)",
                 "Recipients.Add(kund@example.se).Type=1", "Recipients.Add(inkop@example.se).Type=2", "Recipients.Add(arkiv@example.se).Type=3",
-                "Recipients.ResolveAll()", "Subject=Document 1001", "GetInspector", "HTMLBody=",
+                "Recipients.ResolveAll()", "Subject=Dokument 1001", "GetInspector", "HTMLBody=",
                 $"Attachments.Add({doc.Paths[0]},1,{item.Body!.Length + 1},1001.pdf)", $"Attachments.Add({doc.Paths[1]},1,{item.Body.Length + 1},1001.xml)",
                 "Send()", "Release(Item 1)", "Release(Application)",
             }, _outlook.Calls);
@@ -115,7 +115,7 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             RecordingMailItem item = Assert.Single(_outlook.Items);
             Assert.True(item.BodyIsHtml);
             string body = item.Body!;
-            int text = body.IndexOf("Attached: document 1001 (1001.pdf).", StringComparison.Ordinal);
+            int text = body.IndexOf("Bifogat finns dokument 1001 (1001.pdf).", StringComparison.Ordinal);
             int signature = body.IndexOf("Med vänlig hälsning", StringComparison.Ordinal);
             Assert.True(text > body.IndexOf("<body lang=SV>", StringComparison.Ordinal) && text < signature, body);
             Assert.StartsWith("<html><head><style>p{margin:0}</style></head><body lang=SV><div>", body);
@@ -162,9 +162,9 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             Assert.Equal(3, _outlook.Items.Count);
             Assert.Equal(1, _outlook.Connects);
             Assert.Equal(new[] { "2001.pdf", "2003.pdf" }, _outlook.Items[0].Attachments.Select(a => a.DisplayName));
-            Assert.Equal("Documents 2001, 2003 (part 1 of 2)", _outlook.Items[0].Subject);
+            Assert.Equal("Dokument 2001, 2003 (del 1 av 2)", _outlook.Items[0].Subject);
             Assert.Equal(new[] { "2002.pdf" }, _outlook.Items[1].Attachments.Select(a => a.DisplayName));
-            Assert.Equal("Document 2002 (part 2 of 2)", _outlook.Items[1].Subject);
+            Assert.Equal("Dokument 2002 (del 2 av 2)", _outlook.Items[1].Subject);
             Assert.Equal("annan@example.se", _outlook.Items[2].Recipients.Single().Address);
             Assert.All(_outlook.Items, i => Assert.Equal(1, i.Releases));
             Assert.Equal(1, _outlook.ApplicationReleases);
@@ -382,7 +382,7 @@ namespace G5Mail.Core.Tests.Transports.Outlook
 
             RecordingMailItem item = Assert.Single(_outlook.Items);
             Assert.False(item.BodyIsHtml);
-            Assert.Equal("Attached: document 1001 (1001.pdf).\r\n\r\n-- \r\nAnna Svensson", item.Body);
+            Assert.Equal("Hej!\r\n\r\nBifogat finns dokument 1001 (1001.pdf).\r\n\r\n-- \r\nAnna Svensson", item.Body);
             Assert.Equal(item.Body!.Length + 1, item.Attachments[0].Position);
         }
 
