@@ -28,13 +28,25 @@
     DESCRIPTION, fewer than two examples with code, an empty '### -Name', an unknown section, ...). A cmdlet
     without a doc, or a cmdlet parameter the doc does not describe, is only a warning here: cmdlets and docs are
     written in parallel, and tests/pester/Help.Tests.ps1 is where those fail.
+
+    A translation (docs/sv-SE) is built with -FallbackDocsPath docs/en-US. PowerShell reads a binary module's help
+    from the first folder of $PSUICulture, its parents and en-US that holds G5Mail.dll-Help.xml, and does not look
+    further for a cmdlet that file lacks: with a sv-SE file holding only Send-G5Document, Get-Help Sync-G5Activity
+    under sv-SE shows nothing but the syntax. So the translated MAML holds every cmdlet: the translated doc where
+    there is one, else the fallback doc; a parameter the translated doc does not describe takes the fallback's
+    description; an about_ topic without a translation is the fallback's.
 .EXAMPLE
     ./build/Build-Help.ps1 -DocsPath docs/en-US -OutputPath artifacts/G5Mail/en-US
+.EXAMPLE
+    ./build/Build-Help.ps1 -DocsPath docs/sv-SE -FallbackDocsPath docs/en-US -OutputPath artifacts/G5Mail/sv-SE
 #>
 [CmdletBinding()]
 param(
     [Parameter(Mandatory)] [string] $DocsPath,
     [Parameter(Mandatory)] [string] $OutputPath,
+
+    # For a translation: the docs (docs/en-US) that fill in the cmdlets, parameters and about_ topics DocsPath lacks.
+    [string] $FallbackDocsPath,
 
     # The built module assembly. Default: G5Mail.dll in the folder above OutputPath, where Publish-ModuleLayout puts it.
     [string] $AssemblyPath
@@ -691,6 +703,26 @@ foreach ($f in (Get-ChildItem -LiteralPath $docsDir -Filter '*.md' -File | Sort-
     else { Write-Warning "Build-Help: skipping $($f.Name): neither <Verb-Noun>.md nor about_<Topic>.md." }
 }
 
+if ($FallbackDocsPath) {
+    $fallbackDir = Resolve-Path -LiteralPath $FallbackDocsPath -ErrorAction SilentlyContinue
+    if (-not $fallbackDir) { throw "Build-Help: fallback docs folder '$FallbackDocsPath' does not exist." }
+    # The fallback docs' own problems are reported (and fail the build) where they are built themselves.
+    $fallbackProblems = [System.Collections.Generic.List[string]]::new()
+    foreach ($f in (Get-ChildItem -LiteralPath $fallbackDir -Filter '*.md' -File | Sort-Object Name)) {
+        if ($f.BaseName -like 'about_*') {
+            if (-not @($abouts | Where-Object BaseName -EQ $f.BaseName).Count) { $abouts.Add($f) }
+            continue
+        }
+        if ($f.BaseName -notmatch '^[A-Za-z]+-[A-Za-z0-9]+$') { continue }
+        $fallback = Read-CommandDoc $f $fallbackProblems
+        $doc = $docs | Where-Object Name -EQ $fallback.Name | Select-Object -First 1
+        if (-not $doc) { $docs.Add($fallback); continue }
+        foreach ($n in $fallback.Parameters.Keys) {
+            if (-not $doc.Parameters.Contains($n)) { $doc.Parameters[$n] = $fallback.Parameters[$n] }
+        }
+    }
+}
+
 $metadata = @()
 $haveAssembly = Test-Path -LiteralPath $AssemblyPath
 if ($haveAssembly) { $metadata = @(Get-CmdletMetadata (Resolve-Path -LiteralPath $AssemblyPath).ProviderPath) }
@@ -698,7 +730,7 @@ else { Write-Warning "Build-Help: $AssemblyPath not found; syntax and parameter 
 
 foreach ($m in $metadata) {
     $doc = $docs | Where-Object Name -EQ $m.Name | Select-Object -First 1
-    if (-not $doc) { Write-Warning "Build-Help: cmdlet $($m.Name) has no docs/en-US/$($m.Name).md; Get-Help will show only its syntax."; continue }
+    if (-not $doc) { Write-Warning "Build-Help: cmdlet $($m.Name) has no $DocsPath/$($m.Name).md; Get-Help will show only its syntax."; continue }
     foreach ($p in $m.Parameters) {
         if (-not $doc.Parameters.Contains($p.Name)) { Write-Warning "Build-Help: $($m.Name).md does not describe -$($p.Name); add '### -$($p.Name)' under '## PARAMETERS'." }
     }

@@ -83,16 +83,26 @@ function Publish-ModuleLayout {
 
     Get-ChildItem (Join-Path $Root 'src/G5Mail/Formats') -Filter '*.ps1xml' -ErrorAction SilentlyContinue | Copy-Item -Destination $out
 
-    $helpOut = Join-Path $out 'en-US'
-    New-Item -ItemType Directory -Path $helpOut | Out-Null
+    # en-US is the fallback; every other docs/<culture> (sv-SE) is built over it, so that its MAML holds every
+    # cmdlet (PowerShell does not fall back to en-US per cmdlet once it has found a culture's help file).
     $helpBuilder = Join-Path $PSScriptRoot 'Build-Help.ps1'
-    if (Test-Path $helpBuilder) { & $helpBuilder -DocsPath (Join-Path $Root 'docs/en-US') -OutputPath $helpOut }
+    $docsRoot = Join-Path $Root 'docs'
+    $cultures = @('en-US') + @(Get-ChildItem -LiteralPath $docsRoot -Directory | Where-Object Name -NE 'en-US' | Sort-Object Name | ForEach-Object Name)
+    foreach ($culture in $cultures) {
+        $helpOut = Join-Path $out $culture
+        New-Item -ItemType Directory -Path $helpOut | Out-Null
+        if (Test-Path $helpBuilder) {
+            $helpArgs = @{ DocsPath = (Join-Path $docsRoot $culture); OutputPath = $helpOut }
+            if ($culture -ne 'en-US') { $helpArgs.FallbackDocsPath = Join-Path $docsRoot 'en-US' }
+            & $helpBuilder @helpArgs
+        }
 
-    # `Import-Module ./G5Mail.psd1` makes the repository root the ModuleBase, and PowerShell looks for a binary
-    # module's help (and about_ topics) only in ModuleBase/<culture>, not beside the dll: so the help goes there too.
-    $rootHelp = Join-Path $Root 'en-US'
-    if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
-    Copy-Item $helpOut -Destination $rootHelp -Recurse
+        # `Import-Module ./G5Mail.psd1` makes the repository root the ModuleBase, and PowerShell looks for a binary
+        # module's help (and about_ topics) only in ModuleBase/<culture>, not beside the dll: so the help goes there too.
+        $rootHelp = Join-Path $Root $culture
+        if (Test-Path $rootHelp) { Remove-Item $rootHelp -Recurse -Force }
+        Copy-Item $helpOut -Destination $rootHelp -Recurse
+    }
 
     # The artifacts manifest is the root manifest (the one version source, see Directory.Build.props) with paths
     # made relative to the module folder; the license travels with the module.

@@ -304,7 +304,7 @@ Describe 'The .nupkg' {
     }
 
     It 'has what an installed module needs and nothing of the repository' {
-        foreach ($need in @('G5Mail.psd1', 'LICENSE', 'en-US/G5Mail.dll-Help.xml', 'en-US/about_G5Mail.help.txt') + @($BuiltManifest.FormatsToProcess)) {
+        foreach ($need in @('G5Mail.psd1', 'LICENSE', 'en-US/G5Mail.dll-Help.xml', 'en-US/about_G5Mail.help.txt', 'sv-SE/G5Mail.dll-Help.xml', 'sv-SE/about_G5Mail.help.txt') + @($BuiltManifest.FormatsToProcess)) {
             $Content | Should -Contain $need
         }
         $Content | Should -Contain ($BuiltManifest.RootModule.Replace('\', '/'))
