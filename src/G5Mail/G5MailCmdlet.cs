@@ -174,6 +174,66 @@ namespace G5Mail
             }
         }
 
+        /// <summary>
+        /// A run's Deliver step on the pipeline thread, to its end: Ctrl+C ends it quietly (Deliver has waited for what was in
+        /// the air; PowerShell reports the pipeline as stopped), and the queued log lines and the finished progress bar are
+        /// written whatever happens.
+        /// </summary>
+        internal void DeliverToEnd(Action<CancellationToken> deliver, PipelineLog log, ProgressRecord progress)
+        {
+            log.Flush(this);
+            try
+            {
+                deliver(CancellationToken);
+            }
+            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                log.Flush(this);
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+        }
+
+        /// <summary>One result to the pipeline, after the log lines queued before it, and for a failed one also its error record.</summary>
+        internal void WriteResult(object result, G5MailErrorException? error, PipelineLog log)
+        {
+            log.Flush(this);
+            WriteObject(result);
+            if (error != null)
+            {
+                WriteG5Error(error);
+            }
+        }
+
+        /// <summary>
+        /// What a run asks of its cmdlet (ShouldProcess, Write, Idle), all on the pipeline thread. A nested class the cmdlets
+        /// construct inside their methods rather than an interface of the cmdlet: an exported type that names an engine type
+        /// would load the engine before the dependency isolation is in place (see ModuleInitializer).
+        /// </summary>
+        private protected sealed class PipelineHost<TResult> : Core.Runs.IRunHost<TResult>
+        {
+            private readonly Func<string, string, bool> _shouldProcess;
+            private readonly Action<TResult> _write;
+            private readonly Action<Core.Runs.RunProgress> _idle;
+
+            public PipelineHost(Func<string, string, bool> shouldProcess, Action<TResult> write, Action<Core.Runs.RunProgress> idle)
+            {
+                _shouldProcess = shouldProcess;
+                _write = write;
+                _idle = idle;
+            }
+
+            public bool ShouldProcess(string target, string action) => _shouldProcess(target, action);
+
+            public void Write(TResult result) => _write(result);
+
+            /// <summary>Queued log lines, and progress a few times a second (each WriteProgress repaints the host's bar, which costs more than sending a small message).</summary>
+            public void Idle(Core.Runs.RunProgress progress) => _idle(progress);
+        }
+
         /// <summary>A bad call: stops the cmdlet with the engine error's id.</summary>
         protected void ThrowTerminating(G5MailErrorException ex) => ThrowTerminatingError(ToErrorRecord(ex));
 

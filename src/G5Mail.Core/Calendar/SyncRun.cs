@@ -244,7 +244,7 @@ namespace G5Mail.Core.Calendar
 
             if (_breaker.OpenedBy != null)
             {
-                result.Exception = _breaker.NotAttempted("activity " + change.Activity.ActivityId);
+                result.Exception = _breaker.NotAttempted("activity " + change.Activity.ActivityId, "A rerun (with -StatePath: the same command) syncs it.");
                 result.Reason = _breaker.ReasonNotAttempted;
                 result.Duration = watch.Elapsed;
                 return result;

@@ -45,7 +45,8 @@ namespace G5Mail.Core.Runs
         public string ReasonNotAttempted => OpenedBy?.Scope == FailureScope.Account ? SendReasons.NotAttempted : SendReasons.ServerUnavailable;
 
         /// <summary>The error of an item (<paramref name="what"/>, e.g. its document ids) not attempted: the same id, and what happened first.</summary>
-        public G5MailErrorException NotAttempted(string what)
+        /// <param name="rerun">What a rerun does, for the command at hand (default: Send-G5Document's journal).</param>
+        public G5MailErrorException NotAttempted(string what, string rerun = "A rerun (with -JournalPath: the same command) sends it.")
         {
             G5MailErrorException cause = OpenedBy ?? throw new InvalidOperationException("The breaker is closed.");
             string first = cause.Message;
@@ -57,7 +58,7 @@ namespace G5Mail.Core.Runs
                     ? "an earlier message of this run found the server's certificate not accepted"
                     : "an earlier message of this run found the server unreachable or silent";
             return new G5MailErrorException(cause.ErrorId, cause.Kind,
-                $"Not attempted ({what}): {why}. The first failure: {brief} A rerun (with -JournalPath: the same command) sends it.",
+                $"Not attempted ({what}): {why}. The first failure: {brief} {rerun}",
                 cause.Target)
             {
                 Failure = FailureClass.Permanent,

@@ -261,49 +261,13 @@ namespace G5Mail.Commands
         {
             SendRun run = _run!;
             RunPlan plan = run.Plan();
-            _log.Flush(this);
-            try
-            {
-                run.Deliver(plan, new RunHost(this), CancellationToken);
-            }
-            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C: Deliver has waited for the sends in the air; PowerShell reports the pipeline as stopped.
-            }
-            finally
-            {
-                _log.Flush(this);
-                _progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(_progress);
-            }
+            DeliverToEnd(token => run.Deliver(plan, new PipelineHost<SendResult>(ShouldProcess, Write, Idle), token), _log, _progress);
 
             _elapsed.Stop();
             if (!CancellationToken.IsCancellationRequested)
             {
                 WriteSummary(run.Report(MyInvocation.MyCommand.Name, _elapsed.Elapsed));
             }
-        }
-
-        /// <summary>
-        /// What the run asks of the cmdlet, all on the pipeline thread. A nested class rather than an interface of the cmdlet:
-        /// an exported type that names an engine type would load the engine before the dependency isolation is in place
-        /// (see ModuleInitializer).
-        /// </summary>
-        private sealed class RunHost : IRunHost<SendResult>
-        {
-            private readonly SendG5DocumentCommand _cmdlet;
-
-            public RunHost(SendG5DocumentCommand cmdlet)
-            {
-                _cmdlet = cmdlet;
-            }
-
-            public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
-
-            public void Write(SendResult result) => _cmdlet.Write(result);
-
-            /// <summary>Queued log lines, and progress a few times a second (each WriteProgress repaints the host's bar, which costs more than sending a small message).</summary>
-            public void Idle(RunProgress progress) => _cmdlet.Idle(progress);
         }
 
         private void Idle(RunProgress progress)
@@ -346,15 +310,7 @@ namespace G5Mail.Commands
         private OutlookAction RequestedOutlookAction => Display.IsPresent ? OutlookAction.Display : SaveAsDraft.IsPresent ? OutlookAction.SaveAsDraft : OutlookAction.Send;
 
         /// <summary>One result to the pipeline, and for a result with an error also its error record.</summary>
-        private void Write(SendResult result)
-        {
-            _log.Flush(this);
-            WriteObject(result);
-            if (result.Exception != null)
-            {
-                WriteG5Error(result.Exception);
-            }
-        }
+        private void Write(SendResult result) => WriteResult(result, result.Exception, _log);
 
         /// <summary>
         /// -JournalPath: opened for writing (and locked) for a real run, read only for -WhatIf. A journal that is locked

@@ -275,44 +275,13 @@ namespace G5Mail.Commands
         {
             SyncRun run = _run!;
             IReadOnlyList<SyncItem> plan = run.Plan();
-            _log.Flush(this);
-            try
-            {
-                run.Deliver(plan, new RunHost(this), CancellationToken);
-            }
-            catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
-            {
-                // Ctrl+C: Deliver has waited for the changes in the air; PowerShell reports the pipeline as stopped.
-            }
-            finally
-            {
-                _log.Flush(this);
-                _progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(_progress);
-            }
+            DeliverToEnd(token => run.Deliver(plan, new PipelineHost<ActivityResult>(ShouldProcess, Write, Idle), token), _log, _progress);
 
             _elapsed.Stop();
             if (!CancellationToken.IsCancellationRequested)
             {
                 WriteSummary(run.Report(MyInvocation.MyCommand.Name, _elapsed.Elapsed));
             }
-        }
-
-        /// <summary>What the run asks of the cmdlet, on the pipeline thread (a nested class: see SendG5DocumentCommand.RunHost).</summary>
-        private sealed class RunHost : IRunHost<ActivityResult>
-        {
-            private readonly SyncG5ActivityCommand _cmdlet;
-
-            public RunHost(SyncG5ActivityCommand cmdlet)
-            {
-                _cmdlet = cmdlet;
-            }
-
-            public bool ShouldProcess(string target, string action) => _cmdlet.ShouldProcess(target, action);
-
-            public void Write(ActivityResult result) => _cmdlet.Write(result);
-
-            public void Idle(RunProgress progress) => _cmdlet.Idle(progress);
         }
 
         private void Idle(RunProgress progress)
@@ -328,15 +297,7 @@ namespace G5Mail.Commands
             }
         }
 
-        private void Write(ActivityResult result)
-        {
-            _log.Flush(this);
-            WriteObject(result);
-            if (result.Exception != null)
-            {
-                WriteG5Error(result.Exception);
-            }
-        }
+        private void Write(ActivityResult result) => WriteResult(result, result.Exception, _log);
 
         /// <summary>
         /// The value itself: a [datetime] from Get-Date, a variable or a calculated property arrives wrapped in a PSObject,
