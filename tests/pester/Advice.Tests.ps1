@@ -222,6 +222,7 @@ BeforeAll {
         CopyToSelfIgnored         = { Set-G5MailSetting -Scope System -Method Outlook -SendCopyToSelf Bcc }
         SmtpBasicAuthRetiring     = { Set-G5MailSetting -Scope System -Method Smtp -Server smtp.office365.com -Port 587 -UseSsl -Credential $script:Cred }
         EwsRetiring               = { Set-G5MailSetting -Scope System -Method Exchange -Server 'https://outlook.office365.com/EWS/Exchange.asmx' }
+        CombineDocumentTypesIgnored = { Set-G5MailSetting -Scope System -Method Smtp -Server mail.example.com -CombineDocumentTypes Order, Invoice }
     }
     # Codes a platform cannot produce (the template is still checked from the source).
     $script:Untriggerable = @{}
