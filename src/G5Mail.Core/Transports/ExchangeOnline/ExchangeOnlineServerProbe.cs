@@ -231,7 +231,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             {
                 case 200:
                     result.Authenticated = true;
-                    string? mail = ReadString(response.Body, "mail") ?? ReadString(response.Body, "userPrincipalName");
+                    string? mail = GraphClient.ReadString(response.Body, "mail") ?? GraphClient.ReadString(response.Body, "userPrincipalName");
                     result.Information(ServerFindingCodes.GraphReachable, "GraphEndpoint",
                         $"Microsoft Graph ({options.GraphEndpoint.Host}) accepted the token (answer in {requestMs} ms).");
                     if (!options.IsAppOnly && options.From != null && mail != null && !string.Equals(mail, options.From, StringComparison.OrdinalIgnoreCase))
@@ -441,20 +441,5 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             }
         }
 
-        private static string? ReadString(byte[] body, string property)
-        {
-            try
-            {
-                using (JsonDocument document = JsonDocument.Parse(body))
-                {
-                    return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(property, out JsonElement v) &&
-                           v.ValueKind == JsonValueKind.String ? v.GetString() : null;
-                }
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-        }
     }
 }

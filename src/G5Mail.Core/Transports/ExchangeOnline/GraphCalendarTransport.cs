@@ -169,7 +169,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 byte[] body = GraphEventWriter.Cancellation(CancellationComment(activity));
                 try
                 {
-                    GraphResponse? cancelled = await _graph.SendUnlessGoneAsync(HttpMethod.Post, path + "/cancel", () => Json(body),
+                    GraphResponse? cancelled = await _graph.SendUnlessGoneAsync(HttpMethod.Post, path + "/cancel", () => GraphClient.JsonContent(body),
                         Operation($"cancel the meeting '{activity.Subject}' in the calendar of '{calendar.Owner}' (event: cancel)"), cancellationToken).ConfigureAwait(false);
                     LogGone(cancelled, activity, id);
                     return new CalendarReceipt(id);
@@ -217,9 +217,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             Activity activity = change.Activity;
             byte[] body = GraphEventWriter.Event(activity, _inviteAttendees, GraphEventWriter.TransactionId(change));
             _posted.GetValue(change, c => c); // before the call: a lost answer makes the retry look up first
-            GraphResponse created = await _graph.SendAsync(HttpMethod.Post, calendar.Path + "/events", () => Json(body),
+            GraphResponse created = await _graph.SendAsync(HttpMethod.Post, calendar.Path + "/events", () => GraphClient.JsonContent(body),
                 Operation($"create the event '{activity.Subject}' in the calendar of '{calendar.Owner}'"), cancellationToken).ConfigureAwait(false);
-            string? id = ReadString(created.Body, "id");
+            string? id = GraphClient.ReadString(created.Body, "id");
             if (id == null)
             {
                 // The answer came and cannot be read (a proxy cut it off): the event was probably made. Transient, so the retry
@@ -241,7 +241,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         {
             Activity activity = change.Activity;
             byte[] body = GraphEventWriter.Event(activity, _inviteAttendees, transactionId: null);
-            GraphResponse? patched = await _graph.SendUnlessGoneAsync(new HttpMethod("PATCH"), calendar.Path + "/events/" + Uri.EscapeDataString(id), () => Json(body),
+            GraphResponse? patched = await _graph.SendUnlessGoneAsync(new HttpMethod("PATCH"), calendar.Path + "/events/" + Uri.EscapeDataString(id), () => GraphClient.JsonContent(body),
                 Operation($"update the event '{activity.Subject}' in the calendar of '{calendar.Owner}'"), cancellationToken).ConfigureAwait(false);
             return patched != null;
         }
@@ -250,13 +250,6 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             $"'{activity.Subject}' is cancelled.";
 
         private static GraphOperation Operation(string description) => new GraphOperation(description, GraphPermissions.CalendarsReadWrite);
-
-        private static HttpContent Json(byte[] body)
-        {
-            var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            return content;
-        }
 
         private static List<string> ReadIds(byte[] body)
         {
@@ -291,24 +284,6 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 Failure = FailureClass.Transient,
                 Cause = "unreadable look-up answer",
             };
-        }
-
-        private static string? ReadString(byte[] body, string property)
-        {
-            try
-            {
-                using (JsonDocument document = JsonDocument.Parse(body))
-                {
-                    return document.RootElement.ValueKind == JsonValueKind.Object &&
-                           document.RootElement.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String
-                        ? value.GetString()
-                        : null;
-                }
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
         }
 
         public void Dispose() => _graph.Dispose();

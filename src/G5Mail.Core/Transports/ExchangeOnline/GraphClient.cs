@@ -3,6 +3,7 @@ using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
 using G5Mail.Core.Errors;
@@ -274,6 +275,33 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 Failure = FailureClass.Uncertain,
                 Cause = cause + " after the request was sent",
             };
+        }
+
+        /// <summary>A JSON request body (UTF-8), as every Graph call of G5Mail sends one.</summary>
+        public static HttpContent JsonContent(byte[] body)
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+            return content;
+        }
+
+        /// <summary>A string property of a JSON object answer ("id", "uploadUrl", "mail"); null when the answer has none or is not JSON.</summary>
+        public static string? ReadString(byte[] body, string property)
+        {
+            try
+            {
+                using (JsonDocument document = JsonDocument.Parse(body))
+                {
+                    return document.RootElement.ValueKind == JsonValueKind.Object &&
+                           document.RootElement.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String
+                        ? value.GetString()
+                        : null;
+                }
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
         }
 
         public void Dispose() => _http.Dispose();

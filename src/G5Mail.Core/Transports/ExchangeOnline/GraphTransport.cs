@@ -80,7 +80,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 }
 
                 _log.Verbose($"Graph {Server}: sending {message.MessageId} with sendMail ({message.Attachments.Count} attachment(s) inline, {body.LongLength} bytes).");
-                await _graph.SendAsync(HttpMethod.Post, Mailbox + "/sendMail", () => Json(body),
+                await _graph.SendAsync(HttpMethod.Post, Mailbox + "/sendMail", () => GraphClient.JsonContent(body),
                     new GraphOperation("send the message (sendMail)", GraphPermissions.MailSend, sendsMessage: true), cancellationToken).ConfigureAwait(false);
                 return new TransportReceipt(message.MessageId, "202 Accepted (sendMail)");
             }
@@ -93,9 +93,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             byte[] draftBody = GraphMessageWriter.Draft(message, plan.Inline, from);
             _log.Verbose($"Graph {Server}: {message.MessageId} is too large for one request; creating a draft and attaching " +
                          $"{plan.Attachments.Count(a => a.Route != AttachmentRoute.Inline)} file(s) separately.");
-            GraphResponse created = await _graph.SendAsync(HttpMethod.Post, Mailbox + "/messages", () => Json(draftBody),
+            GraphResponse created = await _graph.SendAsync(HttpMethod.Post, Mailbox + "/messages", () => GraphClient.JsonContent(draftBody),
                 new GraphOperation("create a draft for a message with large attachments", GraphPermissions.MailReadWrite), cancellationToken).ConfigureAwait(false);
-            string draftId = ReadString(created.Body, "id") ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.InvalidData,
+            string draftId = GraphClient.ReadString(created.Body, "id") ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.InvalidData,
                 "Microsoft Graph created the draft but returned no id.", message.MessageId);
             string draftPath = Mailbox + "/messages/" + Uri.EscapeDataString(draftId);
 
@@ -106,7 +106,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                     if (route == AttachmentRoute.Post)
                     {
                         byte[] body = GraphMessageWriter.Attachment(file);
-                        await _graph.SendAsync(HttpMethod.Post, draftPath + "/attachments", () => Json(body),
+                        await _graph.SendAsync(HttpMethod.Post, draftPath + "/attachments", () => GraphClient.JsonContent(body),
                             new GraphOperation($"attach '{file.FileName}' to the draft", GraphPermissions.MailReadWrite), cancellationToken).ConfigureAwait(false);
                     }
                     else if (route == AttachmentRoute.Upload)
@@ -147,9 +147,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             long size = new FileInfo(file.FullPath).Length;
             byte[] sessionBody = GraphMessageWriter.UploadSession(file, size);
             var operation = new GraphOperation($"upload '{file.FileName}' to the draft (createUploadSession)", GraphPermissions.MailReadWrite);
-            GraphResponse session = await _graph.SendAsync(HttpMethod.Post, draftPath + "/attachments/createUploadSession", () => Json(sessionBody),
+            GraphResponse session = await _graph.SendAsync(HttpMethod.Post, draftPath + "/attachments/createUploadSession", () => GraphClient.JsonContent(sessionBody),
                 operation, cancellationToken).ConfigureAwait(false);
-            string url = ReadString(session.Body, "uploadUrl") ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.InvalidData,
+            string url = GraphClient.ReadString(session.Body, "uploadUrl") ?? throw new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.InvalidData,
                 "Microsoft Graph created the upload session but returned no uploadUrl.", file.FileName);
 
             IReadOnlyList<UploadChunk> chunks = GraphSendPlan.Chunks(size, _limits);
@@ -204,31 +204,6 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             catch (OperationCanceledException)
             {
                 _log.Warning($"The unsent draft was left in the Drafts folder of '{_options.From ?? _options.UserName}': deleting it took too long.");
-            }
-        }
-
-        private static HttpContent Json(byte[] body)
-        {
-            var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-            return content;
-        }
-
-        private static string? ReadString(byte[] body, string property)
-        {
-            try
-            {
-                using (JsonDocument document = JsonDocument.Parse(body))
-                {
-                    return document.RootElement.ValueKind == JsonValueKind.Object &&
-                           document.RootElement.TryGetProperty(property, out JsonElement value) && value.ValueKind == JsonValueKind.String
-                        ? value.GetString()
-                        : null;
-                }
-            }
-            catch (JsonException)
-            {
-                return null;
             }
         }
 
