@@ -13,6 +13,8 @@ namespace G5Mail
     public abstract class G5MailCmdlet : PSCmdlet, IDisposable
     {
         private readonly CancellationTokenSource _cancellation = new CancellationTokenSource();
+        private readonly System.Diagnostics.Stopwatch _progressClock = System.Diagnostics.Stopwatch.StartNew();
+        private bool _progressShown;
 
         /// <summary>Cancelled by StopProcessing (Ctrl+C); pass it to every network call.</summary>
         protected CancellationToken CancellationToken => _cancellation.Token;
@@ -195,6 +197,24 @@ namespace G5Mail
                 progress.RecordType = ProgressRecordType.Completed;
                 WriteProgress(progress);
             }
+        }
+
+        /// <summary>
+        /// A run's progress bar, for more than one item and at most a few times a second: each WriteProgress repaints the
+        /// host's bar, which costs more than sending a small message.
+        /// </summary>
+        internal void ShowProgress(ProgressRecord record, Core.Runs.RunProgress progress, Func<string> status, Func<int> percent)
+        {
+            if (progress.Count <= 1 || (_progressShown && _progressClock.Elapsed < Core.Runs.SendRun.IdleInterval))
+            {
+                return;
+            }
+
+            _progressShown = true;
+            _progressClock.Restart();
+            record.StatusDescription = status();
+            record.PercentComplete = percent();
+            WriteProgress(record);
         }
 
         /// <summary>One result to the pipeline, after the log lines queued before it, and for a failed one also its error record.</summary>

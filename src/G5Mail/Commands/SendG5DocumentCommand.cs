@@ -28,9 +28,7 @@ namespace G5Mail.Commands
 
         private readonly PipelineLog _log = new PipelineLog();
         private readonly Stopwatch _elapsed = new Stopwatch();
-        private readonly Stopwatch _progressClock = Stopwatch.StartNew();
         private readonly ProgressRecord _progress = new ProgressRecord(1, "Send-G5Document", "Sending documents");
-        private bool _progressShown;
         private SendRun? _run;
         private SendJournal? _journal;
         private int _inputIndex;
@@ -281,15 +279,10 @@ namespace G5Mail.Commands
         private void Idle(RunProgress progress)
         {
             _log.Flush(this);
-            if (progress.Count > 1 && (!_progressShown || _progressClock.Elapsed >= SendRun.IdleInterval))
-            {
-                _progressShown = true;
-                _progressClock.Restart();
-                _progress.StatusDescription = $"Message {Math.Min(progress.Done + 1, progress.Count)} of {progress.Count}, "
-                    + $"{ErrorText.Megabytes(progress.DoneBytes)} of {ErrorText.Megabytes(progress.TotalBytes)} MB";
-                _progress.PercentComplete = progress.TotalBytes > 0 ? (int)(progress.DoneBytes * 100 / progress.TotalBytes) : progress.Done * 100 / progress.Count;
-                WriteProgress(_progress);
-            }
+            ShowProgress(_progress, progress,
+                () => $"Message {Math.Min(progress.Done + 1, progress.Count)} of {progress.Count}, "
+                      + $"{ErrorText.Megabytes(progress.DoneBytes)} of {ErrorText.Megabytes(progress.TotalBytes)} MB",
+                () => progress.TotalBytes > 0 ? (int)(progress.DoneBytes * 100 / progress.TotalBytes) : progress.Done * 100 / progress.Count);
         }
 
         protected override void Dispose(bool disposing)

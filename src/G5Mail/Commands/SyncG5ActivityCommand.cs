@@ -19,9 +19,7 @@ namespace G5Mail.Commands
     {
         private readonly PipelineLog _log = new PipelineLog();
         private readonly Stopwatch _elapsed = new Stopwatch();
-        private readonly Stopwatch _progressClock = Stopwatch.StartNew();
         private readonly ProgressRecord _progress = new ProgressRecord(1, "Sync-G5Activity", "Syncing activities");
-        private bool _progressShown;
         private SyncRun? _run;
         private SyncState? _state;
         private int _inputIndex;
@@ -287,14 +285,8 @@ namespace G5Mail.Commands
         private void Idle(RunProgress progress)
         {
             _log.Flush(this);
-            if (progress.Count > 1 && (!_progressShown || _progressClock.Elapsed >= SendRun.IdleInterval))
-            {
-                _progressShown = true;
-                _progressClock.Restart();
-                _progress.StatusDescription = $"Activity {Math.Min(progress.Done + 1, progress.Count)} of {progress.Count}";
-                _progress.PercentComplete = progress.Done * 100 / progress.Count;
-                WriteProgress(_progress);
-            }
+            ShowProgress(_progress, progress, () => $"Activity {Math.Min(progress.Done + 1, progress.Count)} of {progress.Count}",
+                () => progress.Done * 100 / progress.Count);
         }
 
         private void Write(ActivityResult result) => WriteResult(result, result.Exception, _log);
