@@ -64,6 +64,15 @@ namespace G5Mail.Core.Errors
 
         /// <summary>Sync-G5Activity -StatePath: a record could not be written, so the activity (and the rest of the run) was not synced.</summary>
         public const string StateWriteFailed = "StateWriteFailed";
+
+        /// <summary>
+        /// Receive-G5Mail / Get-G5DeliveryReport: one message whose MIME cannot be read or one of whose attachments cannot be
+        /// decoded or saved; the message is left as it was (not marked, not moved) and the others go on.
+        /// </summary>
+        public const string MessageUnreadable = "MessageUnreadable";
+
+        /// <summary>Receive-G5Mail / Get-G5DeliveryReport: -Folder names a folder the mailbox does not have; nothing was read.</summary>
+        public const string FolderNotFound = "FolderNotFound";
     }
 
     /// <summary>What a failed delivery attempt means for trying again.</summary>

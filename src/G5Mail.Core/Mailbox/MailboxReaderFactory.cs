@@ -1,0 +1,36 @@
+using System;
+using G5Mail.Core.Errors;
+using G5Mail.Core.Runs;
+using G5Mail.Core.Settings;
+
+namespace G5Mail.Core.Mailbox
+{
+    /// <summary>Chooses the mailbox reader for the effective settings' Method (Receive-G5Mail, Get-G5DeliveryReport).</summary>
+    public static class MailboxReaderFactory
+    {
+        /// <param name="mailbox">-Mailbox: whose mailbox (Graph, EWS); null = the settings' From.</param>
+        public static IMailboxReader Create(SettingValues settings, IRunLog log, string? mailbox)
+        {
+            MailMethod method = settings.Method ?? throw new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
+                "No mail method is set. Choose one with: Set-G5MailSetting -Scope System -Method Smtp|ExchangeOnline|Exchange|Outlook", "Method");
+            string? owner = string.IsNullOrWhiteSpace(mailbox) ? settings.From : mailbox!.Trim();
+            switch (method)
+            {
+                case MailMethod.Smtp:
+                    throw NotYet(method);
+                case MailMethod.ExchangeOnline:
+                    throw NotYet(method);
+                case MailMethod.Exchange:
+                    throw NotYet(method);
+                case MailMethod.Outlook:
+                    throw NotYet(method);
+                default:
+                    throw NotYet(method);
+            }
+        }
+
+        private static G5MailErrorException NotYet(MailMethod method) =>
+            new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+                $"Reading a mailbox with the {method} method is not available in this version of G5Mail.", "Method");
+    }
+}
