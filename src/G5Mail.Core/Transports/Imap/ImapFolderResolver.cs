@@ -127,18 +127,12 @@ namespace G5Mail.Core.Transports.Imap
             }
         }
 
-        /// <summary>A folder at the top of the personal namespace (or, on servers that keep everything below INBOX, right below it).</summary>
-        private static ImapFolderEntry? TopLevel(string name, IReadOnlyList<ImapFolderEntry> folders, string prefix)
-        {
-            ImapFolderEntry? top = Named(folders.Where(f => IsTopLevel(f, prefix)), f => Last(f, prefix), name);
-            if (top != null || string.Equals(name, Inbox, StringComparison.OrdinalIgnoreCase))
-            {
-                return top;
-            }
-
-            ImapFolderEntry? inbox = folders.FirstOrDefault(f => string.Equals(f.FullName, Inbox, StringComparison.OrdinalIgnoreCase));
-            return inbox != null && inbox.Separator != '\0' ? Child(inbox.FullName + inbox.Separator, name, folders) : null;
-        }
+        /// <summary>
+        /// A folder at the top of the personal namespace (RFC 2342: Courier's "INBOX." prefix included). Not below INBOX
+        /// otherwise: "Fakturor" and "Inbox/Fakturor" are two different folders, and a path names one of them.
+        /// </summary>
+        private static ImapFolderEntry? TopLevel(string name, IReadOnlyList<ImapFolderEntry> folders, string prefix) =>
+            Named(folders.Where(f => IsTopLevel(f, prefix)), f => Last(f, prefix), name);
 
         private static bool IsTopLevel(ImapFolderEntry folder, string prefix)
         {
