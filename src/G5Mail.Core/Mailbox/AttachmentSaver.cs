@@ -27,6 +27,14 @@ namespace G5Mail.Core.Mailbox
 
         private const int MaxCounter = 999;
 
+        static AttachmentSaver()
+        {
+            // MimeKit reads TNEF names in the message's ANSI code page (windows-1252 and the like), which .NET (PowerShell 7)
+            // knows only once the code-pages provider is registered: without it the first winmail.dat of the process
+            // fails its TNEF reader's type initializer, for good. Windows PowerShell 5.1 has the code pages built in.
+            System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+        }
+
         /// <param name="directory">Where files go; null to list the attachments (with their SHA-256) without saving.</param>
         public AttachmentSaver(string? directory)
         {
@@ -51,6 +59,7 @@ namespace G5Mail.Core.Mailbox
                     IEnumerable<MimeEntity> inner;
                     try
                     {
+                        CheckTnef(tnef, messageTarget);
                         inner = tnef.ExtractAttachments().ToList();
                     }
                     catch (Exception ex) when (ex is FormatException || ex is TnefException || ex is IOException || ex is ArgumentException)
@@ -70,6 +79,40 @@ namespace G5Mail.Core.Mailbox
             }
 
             return result;
+        }
+
+        /// <summary>
+        /// MimeKit unpacks TNEF leniently: a winmail.dat cut short in transit would give a truncated file without a word. So
+        /// the stream is read through once first, and damage that loses content (truncated, wrong lengths or checksums, no
+        /// TNEF signature; [MS-OXTNEF] 2.1.3) makes the message unreadable rather than its attachments silently short.
+        /// </summary>
+        private static void CheckTnef(TnefPart tnef, string messageTarget)
+        {
+            const TnefComplianceStatus Damage = TnefComplianceStatus.StreamTruncated | TnefComplianceStatus.InvalidTnefSignature
+                | TnefComplianceStatus.InvalidAttributeLength | TnefComplianceStatus.InvalidAttributeChecksum | TnefComplianceStatus.AttributeOverflow
+                | TnefComplianceStatus.InvalidAttribute;
+            if (tnef.Content == null)
+            {
+                throw MimeSpool.Unreadable(messageTarget, "its winmail.dat (TNEF) part is empty", null);
+            }
+
+            using (Stream content = tnef.Content.Open())
+            using (var reader = new TnefReader(content, 0, TnefComplianceMode.Loose))
+            {
+                var buffer = new byte[16384];
+                while (reader.ReadNextAttribute())
+                {
+                    while (reader.ReadAttributeRawValue(buffer, 0, buffer.Length) > 0)
+                    {
+                        // Read through: the checksum is verified once the value has been read.
+                    }
+                }
+
+                if ((reader.ComplianceStatus & Damage) != 0)
+                {
+                    throw MimeSpool.Unreadable(messageTarget, $"its winmail.dat (TNEF) part is damaged ({reader.ComplianceStatus})", null);
+                }
+            }
         }
 
         /// <summary>Whether the message has any attachment (without decoding).</summary>
