@@ -405,9 +405,11 @@ namespace G5Mail.Core.Transports.Imap
         }
 
         /// <summary>
-        /// The attachments BODYSTRUCTURE describes (Content-Disposition attachment, or a part with a file name that is not the
-        /// message text). Null when a part looks like an attachment but the server gave no name for it (no extension data): the
-        /// listing then cannot describe the attachments, and the MIME content tells.
+        /// The attachments BODYSTRUCTURE describes: every leaf part that is not the message's text (the first text part, or
+        /// the text parts of its multipart/alternative), and any part with Content-Disposition attachment or a file name.
+        /// Null when such a part has no name in the answer (a server that sends no extension data, RFC 3501 7.4.2, as
+        /// smtp4dev): the listing then cannot describe the attachments, and the MIME content tells. A report's parts
+        /// (multipart/report: text, status, returned message) are never attachments.
         /// </summary>
         internal static List<ReceivedAttachment>? AttachmentsOf(BodyPart? body, out bool any)
         {
@@ -417,61 +419,53 @@ namespace G5Mail.Core.Transports.Imap
                 return null;
             }
 
-            var found = new List<ReceivedAttachment>();
-            bool complete = true;
-            foreach (BodyPartBasic part in Leaves(body, topLevel: true))
+            var candidates = new List<BodyPartBasic>();
+            bool textFound = false;
+            Walk(body, false, candidates, ref textFound);
+            any = candidates.Count > 0;
+            if (candidates.Any(p => string.IsNullOrEmpty(p.FileName)))
             {
-                string? name = part.FileName;
-                bool attachment = part.IsAttachment || !string.IsNullOrEmpty(name) || !IsText(part);
-                if (!attachment)
-                {
-                    continue;
-                }
-
-                any = true;
-                if (string.IsNullOrEmpty(name))
-                {
-                    complete = false;
-                    continue;
-                }
-
-                found.Add(new ReceivedAttachment
-                {
-                    Name = name!,
-                    ContentType = part.ContentType.MimeType.ToLowerInvariant(),
-                    // The server's octets are the encoded size; base64 carries 3 bytes in 4 characters (RFC 2045 6.8).
-                    Size = string.Equals(part.ContentTransferEncoding, "base64", StringComparison.OrdinalIgnoreCase) ? part.Octets * 3 / 4 : (long)part.Octets,
-                });
+                return null;
             }
 
-            return complete ? found : null;
+            return candidates.Select(part => new ReceivedAttachment
+            {
+                Name = part.FileName ?? string.Empty,
+                ContentType = part.ContentType.MimeType.ToLowerInvariant(),
+                // The server's octets are the encoded size; base64 carries 3 bytes in 4 characters (RFC 2045 6.8).
+                Size = string.Equals(part.ContentTransferEncoding, "base64", StringComparison.OrdinalIgnoreCase) ? part.Octets * 3 / 4 : (long)part.Octets,
+            }).ToList();
         }
 
-        private static bool IsText(BodyPartBasic part) => part.ContentType.MediaType.Equals("text", StringComparison.OrdinalIgnoreCase);
-
-        /// <summary>The leaf parts that may be attachments: not the message/rfc822 inside a report, not a report's status parts.</summary>
-        private static IEnumerable<BodyPartBasic> Leaves(BodyPart part, bool topLevel)
+        private static void Walk(BodyPart part, bool inAlternative, List<BodyPartBasic> attachments, ref bool textFound)
         {
             switch (part)
             {
                 case BodyPartMultipart multipart when multipart.ContentType.IsMimeType("multipart", "report"):
-                    // A report's parts are its text, the status and the returned message: none is an attachment to save.
-                    yield break;
+                    break;
                 case BodyPartMultipart multipart:
+                    bool alternative = multipart.ContentType.IsMimeType("multipart", "alternative");
                     foreach (BodyPart child in multipart.BodyParts)
                     {
-                        foreach (BodyPartBasic leaf in Leaves(child, false))
-                        {
-                            yield return leaf;
-                        }
+                        Walk(child, alternative || inAlternative, attachments, ref textFound);
+                    }
+
+                    if (alternative)
+                    {
+                        textFound = true;
                     }
 
                     break;
-                case BodyPartBasic basic when topLevel && IsText(basic):
-                    // A single-part text message has no attachment.
-                    break;
                 case BodyPartBasic basic:
-                    yield return basic;
+                    bool named = basic.IsAttachment || !string.IsNullOrEmpty(basic.FileName);
+                    bool text = basic.ContentType.IsMimeType("text", "plain") || basic.ContentType.IsMimeType("text", "html");
+                    if (!named && text && (inAlternative || !textFound))
+                    {
+                        textFound = textFound || !inAlternative;
+                        break; // the message's text
+                    }
+
+                    attachments.Add(basic);
                     break;
             }
         }

@@ -280,11 +280,21 @@ namespace G5Mail.Core.Tests.Transports.Imap
             _server.Inbox.Add("nameless", Day.AddMinutes(4), bodyStructure:
                 $"({Text}(\"application\" \"pdf\" NIL NIL NIL \"base64\" 1368) \"mixed\")");
 
+            // Plain and HTML text with a PDF; a text/xml second part without a name (an XML invoice, as smtp4dev describes it).
+            _server.Inbox.Add("alternative", Day.AddMinutes(5), bodyStructure:
+                $"(({Text}(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 200 4 NIL NIL NIL NIL) \"alternative\" (\"boundary\" \"y\") NIL NIL NIL)" +
+                "(\"application\" \"pdf\" (\"name\" \"1002.pdf\") NIL NIL \"base64\" 400 NIL (\"attachment\" (\"filename\" \"1002.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL)");
+            _server.Inbox.Add("xml", Day.AddMinutes(6), bodyStructure: $"({Text}(\"text\" \"xml\" NIL NIL NIL \"7bit\" 500 9) \"mixed\")");
+            _server.Inbox.Add("plain", Day.AddMinutes(7));
+
             using ImapMailboxReader reader = Reader();
             await reader.OpenFolderAsync(FolderPath.Inbox, false, CancellationToken.None);
             var all = await reader.ListAsync(new MailQuery(), CancellationToken.None);
-            Assert.Equal(new bool?[] { true, true, false, false, false }, all.Select(m => m.IsDeliveryReport));
-            Assert.Equal(new[] { false, false, false, true, true }, all.Select(m => m.HasAttachments));
+            Assert.Equal(new bool?[] { true, true, false, false, false, false, false, false }, all.Select(m => m.IsDeliveryReport));
+            Assert.Equal(new[] { false, false, false, true, true, true, true, false }, all.Select(m => m.HasAttachments));
+            Assert.Equal("1002.pdf", Assert.Single(all[5].Attachments!).Name);
+            Assert.Null(all[6].Attachments);
+            Assert.Empty(all[7].Attachments!);
 
             ReceivedAttachment pdf = Assert.Single(all[3].Attachments!);
             Assert.Equal("1001.pdf", pdf.Name);
