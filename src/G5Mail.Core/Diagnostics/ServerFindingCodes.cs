@@ -22,6 +22,8 @@ namespace G5Mail.Core.Diagnostics
 
         // The SMTP session.
         public const string NotSmtp = "NotSmtp";
+        /// <summary>Test-G5MailServer -Imap: the port answers, but not in IMAP.</summary>
+        public const string NotImap = "NotImap";
         public const string GreetingRejected = "GreetingRejected";
         public const string ServerReady = "ServerReady";
 

@@ -33,12 +33,25 @@ namespace G5Mail.Core.Diagnostics
 
         /// <param name="settings">Effective settings with one-call overrides applied.</param>
         /// <param name="settingsFindings">What the settings validation (the same as Send-G5Document's) found.</param>
+        /// <param name="imap">Test-G5MailServer -Imap: the IMAP server Receive-G5Mail reads with Method Smtp, instead of the sending server.</param>
         public async Task<ServerTestResult> RunAsync(SettingValues settings, IEnumerable<Finding> settingsFindings,
-            TimeSpan timeout, bool skipAuthentication, CancellationToken cancellationToken)
+            TimeSpan timeout, bool skipAuthentication, CancellationToken cancellationToken, bool imap = false)
         {
             var known = (settingsFindings ?? Enumerable.Empty<Finding>()).ToList();
             ServerTestResult result;
-            if (settings.Method == null)
+            if (imap && settings.Method != null && settings.Method != MailMethod.Smtp)
+            {
+                result = new ServerTestResult(settings.Method);
+                result.Error(ServerFindingCodes.MethodNotSupported, "Method",
+                    $"-Imap tests the IMAP server that Method Smtp reads the mailbox from; Method {settings.Method} reads it through its own " +
+                    "service, which Test-G5MailServer without -Imap tests.");
+            }
+            else if (imap && settings.Method == MailMethod.Smtp)
+            {
+                result = await new Transports.Imap.ImapServerProbe().ProbeAsync(new ServerProbeRequest(settings, timeout, skipAuthentication), cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            else if (settings.Method == null)
             {
                 result = new ServerTestResult(null);
                 // The settings validation may already have said so; say it once.

@@ -52,6 +52,13 @@ namespace G5Mail
         [ValidateRange(1, 600)]
         public int TimeoutSeconds { get; set; }
 
+        /// <summary>
+        /// Method Smtp: test the IMAP server Receive-G5Mail reads the mailbox from (ImapServer, ImapPort) instead of the SMTP
+        /// server, with the same findings (reachable, TLS, certificate, sign-in); -Server and -Port then name the IMAP server.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter Imap { get; set; }
+
         /// <summary>Connect and check TLS, but do not sign in.</summary>
         [Parameter]
         public SwitchParameter SkipAuthentication { get; set; }
@@ -75,7 +82,7 @@ namespace G5Mail
             {
                 // Off the pipeline thread, so no synchronization context can deadlock; Write* stays on this thread.
                 result = Task.Run(() => ServerTest.CreateDefault().RunAsync(settings, settingsFindings, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds),
-                        SkipAuthentication.IsPresent, CancellationToken))
+                        SkipAuthentication.IsPresent, CancellationToken, Imap.IsPresent))
                     .GetAwaiter().GetResult();
             }
             catch (OperationCanceledException) when (CancellationToken.IsCancellationRequested)
@@ -101,8 +108,10 @@ namespace G5Mail
         private SettingOverrides Overrides() => new SettingOverrides
         {
             Method = MyInvocation.BoundParameters.ContainsKey(nameof(Method)) ? Method : (MailMethod?)null,
-            Server = MyInvocation.BoundParameters.ContainsKey(nameof(Server)) ? Server : null,
-            Port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : (int?)null,
+            Server = MyInvocation.BoundParameters.ContainsKey(nameof(Server)) && !Imap ? Server : null,
+            Port = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && !Imap ? Port : (int?)null,
+            ImapServer = MyInvocation.BoundParameters.ContainsKey(nameof(Server)) && Imap ? Server : null,
+            ImapPort = MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && Imap ? Port : (int?)null,
             UseSsl = MyInvocation.BoundParameters.ContainsKey(nameof(UseSsl)) ? UseSsl.IsPresent : (bool?)null,
             // The whole user name as typed: SMTP servers expect "DOMAIN\user" or "user@domain" as one login name.
             Credential = MyInvocation.BoundParameters.ContainsKey(nameof(Credential)) && Credential != PSCredential.Empty

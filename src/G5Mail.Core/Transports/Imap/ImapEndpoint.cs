@@ -45,7 +45,7 @@ namespace G5Mail.Core.Transports.Imap
             if (host.Length == 0)
             {
                 throw new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,
-                    "No IMAP server is set. Set one with: Set-G5MailSetting -Scope System -ImapServer imap.example.com (or -Server, which it defaults to)",
+                    "No IMAP server is set. Set one with: Set-G5MailSetting -Scope System -ImapServer imap.example.com; without it, Server is used.",
                     "ImapServer");
             }
 

@@ -543,22 +543,30 @@ namespace G5Mail.Core.Transports.Imap
             }
         }
 
-        private async Task AuthenticateAsync(ImapClient client, NetworkCredential credential, CancellationToken cancellationToken)
+        private Task AuthenticateAsync(ImapClient client, NetworkCredential credential, CancellationToken cancellationToken) =>
+            SignInAsync(client, credential, Endpoint, _options.MaySendCredentialsInClear, _log, cancellationToken);
+
+        /// <summary>
+        /// Signs in once (the reader and Test-G5MailServer -Imap): never a password over an unencrypted connection to another
+        /// computer; one SASL mechanism of <see cref="SmtpAuthentication.Preference"/> when the server offers one, else one
+        /// LOGIN (RFC 3501 6.2.3), never both. MailKit's Authenticate(ICredentials) would try each SASL mechanism and then LOGIN
+        /// with the same password, costing several failed logins per wrong password.
+        /// </summary>
+        internal static async Task SignInAsync(ImapClient client, NetworkCredential credential, ImapEndpoint endpoint,
+            Func<ImapEndpoint, bool> maySendCredentialsInClear, IRunLog log, CancellationToken cancellationToken)
         {
-            if (!client.IsSecure && !_options.MaySendCredentialsInClear(Endpoint))
+            if (!client.IsSecure && !maySendCredentialsInClear(endpoint))
             {
                 throw new G5MailErrorException(ErrorIds.AuthenticationFailed, ErrorKind.SecurityError,
-                    $"G5Mail will not send the password over the unencrypted connection to {Endpoint}. " +
-                    "Set UseSsl (Set-G5MailSetting -UseSsl; IMAP then uses port 993 with TLS), or use the server's STARTTLS.", Endpoint.ToString());
+                    $"G5Mail will not send the password over the unencrypted connection to {endpoint}. " +
+                    "Set UseSsl (Set-G5MailSetting -UseSsl) so IMAP uses port 993 with TLS, or use the server's STARTTLS.", endpoint.ToString());
             }
 
-            // One mechanism, one try (see SmtpAuthentication): MailKit's Authenticate(ICredentials) would try each SASL
-            // mechanism and then LOGIN with the same password, costing several failed logins per wrong password.
             string? mechanism = SmtpAuthentication.Choose(client.AuthenticationMechanisms);
             string user = AccountNames.UserNameOf(credential);
             if (mechanism != null)
             {
-                _log.Verbose($"IMAP {Endpoint}: signing in as {user} with AUTHENTICATE {mechanism}.");
+                log.Verbose($"IMAP {endpoint}: signing in as {user} with AUTHENTICATE {mechanism}.");
                 await client.AuthenticateAsync(SmtpAuthentication.Create(mechanism, credential), cancellationToken).ConfigureAwait(false);
                 return;
             }
@@ -566,11 +574,12 @@ namespace G5Mail.Core.Transports.Imap
             if ((client.Capabilities & ImapCapabilities.LoginDisabled) != 0)
             {
                 throw new G5MailErrorException(ErrorIds.AuthenticationFailed, ErrorKind.AuthenticationError,
-                    SmtpAuthentication.NoneSupported(Endpoint.ToString(), client.AuthenticationMechanisms) + " (LOGINDISABLED)", Endpoint.ToString());
+                    SmtpAuthentication.NoneSupported(endpoint.ToString(), client.AuthenticationMechanisms) + " LOGIN is disabled (LOGINDISABLED) too.",
+                    endpoint.ToString());
             }
 
-            // RFC 3501 6.2.3 LOGIN: with no SASL mechanism left MailKit sends exactly one LOGIN command.
-            _log.Verbose($"IMAP {Endpoint}: signing in as {user} with LOGIN.");
+            // With no SASL mechanism left MailKit sends exactly one LOGIN command.
+            log.Verbose($"IMAP {endpoint}: signing in as {user} with LOGIN.");
             client.AuthenticationMechanisms.Clear();
             await client.AuthenticateAsync(credential, cancellationToken).ConfigureAwait(false);
         }
