@@ -374,15 +374,16 @@ namespace G5Mail.Core.Transports.Imap
             {
                 RemoteId = $"{uidValidity}:{m.UniqueId.Id}",
                 MessageId = envelope?.MessageId?.Trim('<', '>'),
-                From = envelope?.From?.Mailboxes.FirstOrDefault()?.ToString(),
-                To = envelope?.To?.Mailboxes.Select(a => a.ToString()).ToArray() ?? Array.Empty<string>(),
-                Cc = envelope?.Cc?.Mailboxes.Select(a => a.ToString()).ToArray() ?? Array.Empty<string>(),
+                // Addresses only, as every reader gives them (a script compares them; the display name is in the MIME).
+                From = envelope?.From?.Mailboxes.FirstOrDefault()?.Address,
+                To = envelope?.To?.Mailboxes.Select(a => a.Address).ToArray() ?? Array.Empty<string>(),
+                Cc = envelope?.Cc?.Mailboxes.Select(a => a.Address).ToArray() ?? Array.Empty<string>(),
                 Subject = envelope?.Subject,
                 Received = m.InternalDate ?? envelope?.Date ?? DateTimeOffset.MinValue,
                 Size = m.Size ?? 0,
                 IsRead = m.Flags.HasValue && (m.Flags.Value & MessageFlags.Seen) != 0,
                 HasAttachments = hasAttachments,
-                IsDeliveryReport = m.Body == null ? (bool?)null : IsDeliveryReport(m.Body),
+                IsDeliveryReport = m.Body == null ? null : IsDeliveryReport(m.Body),
                 Attachments = attachments,
                 Handle = m.UniqueId,
             };
@@ -392,14 +393,22 @@ namespace G5Mail.Core.Transports.Imap
         /// RFC 3464 2 / RFC 6522: a delivery status notification is multipart/report with report-type delivery-status (RFC 6533:
         /// global-delivery-status); the NDRs of Exchange and Exchange Online are the same shape.
         /// </summary>
-        internal static bool IsDeliveryReport(BodyPart body)
+        /// <remarks>
+        /// Null (unknown: the run reads the MIME to tell) for a multipart/report whose BODYSTRUCTURE has no report-type: RFC 6522
+        /// requires the parameter, so its absence means the server sent no extension data (smtp4dev does not).
+        /// </remarks>
+        internal static bool? IsDeliveryReport(BodyPart body)
         {
             if (!(body is BodyPartMultipart multipart) || !multipart.ContentType.IsMimeType("multipart", "report"))
             {
                 return false;
             }
 
-            string? type = multipart.ContentType.Parameters.TryGetValue("report-type", out string? value) ? value : null;
+            if (!multipart.ContentType.Parameters.TryGetValue("report-type", out string? type))
+            {
+                return null;
+            }
+
             return string.Equals(type, "delivery-status", StringComparison.OrdinalIgnoreCase)
                    || string.Equals(type, "global-delivery-status", StringComparison.OrdinalIgnoreCase);
         }

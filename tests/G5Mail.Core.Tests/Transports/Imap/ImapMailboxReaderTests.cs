@@ -67,6 +67,10 @@ namespace G5Mail.Core.Tests.Transports.Imap
             Assert.Equal(all.Take(10).Select(m => m.RemoteId), first.Select(m => m.RemoteId));
             Assert.Equal(Day, first[0].Received);
             Assert.StartsWith($"{_server.Inbox.UidValidity}:", first[0].RemoteId);
+            // Addresses only, the display name ("Sender") left to the MIME; Message-ID without angle brackets.
+            Assert.Equal("a@example.com", first[0].From);
+            Assert.Equal(new[] { "b@example.com" }, first[0].To);
+            Assert.Matches(@"^m\d+@example\.com$", first[0].MessageId);
         }
 
         [Fact]
@@ -286,12 +290,14 @@ namespace G5Mail.Core.Tests.Transports.Imap
                 "(\"application\" \"pdf\" (\"name\" \"1002.pdf\") NIL NIL \"base64\" 400 NIL (\"attachment\" (\"filename\" \"1002.pdf\")) NIL NIL) \"mixed\" (\"boundary\" \"x\") NIL NIL NIL)");
             _server.Inbox.Add("xml", Day.AddMinutes(6), bodyStructure: $"({Text}(\"text\" \"xml\" NIL NIL NIL \"7bit\" 500 9) \"mixed\")");
             _server.Inbox.Add("plain", Day.AddMinutes(7));
+            // A report without extension data (no report-type): unknown from the listing, the MIME will tell.
+            _server.Inbox.Add("bare report", Day.AddMinutes(8), bodyStructure: $"({Text}{Headers} \"report\")");
 
             using ImapMailboxReader reader = Reader();
             await reader.OpenFolderAsync(FolderPath.Inbox, false, CancellationToken.None);
             var all = await reader.ListAsync(new MailQuery(), CancellationToken.None);
-            Assert.Equal(new bool?[] { true, true, false, false, false, false, false, false }, all.Select(m => m.IsDeliveryReport));
-            Assert.Equal(new[] { false, false, false, true, true, true, true, false }, all.Select(m => m.HasAttachments));
+            Assert.Equal(new bool?[] { true, true, false, false, false, false, false, false, null }, all.Select(m => m.IsDeliveryReport));
+            Assert.Equal(new[] { false, false, false, true, true, true, true, false, false }, all.Select(m => m.HasAttachments));
             Assert.Equal("1002.pdf", Assert.Single(all[5].Attachments!).Name);
             Assert.Null(all[6].Attachments);
             Assert.Empty(all[7].Attachments!);
@@ -305,7 +311,7 @@ namespace G5Mail.Core.Tests.Transports.Imap
             Assert.Empty(all[0].Attachments!);
 
             var reports = await reader.ListAsync(new MailQuery { DeliveryReportsOnly = true }, CancellationToken.None);
-            Assert.Equal(new[] { "dsn", "global dsn" }, reports.Select(m => m.Subject));
+            Assert.Equal(new[] { "dsn", "global dsn", "bare report" }, reports.Select(m => m.Subject));
             Assert.Equal(0, _server.Transcript.Count(c => c.Contains("BODY.PEEK[]") || c.Contains("BODY[]")));
         }
     }
