@@ -600,7 +600,7 @@ namespace G5Mail.Core.Transports.Imap
                 Scope = FailureScope.Message,
             };
 
-        private static string Reply(ImapCommandException ex) => $"{ex.Response} {ex.ResponseText}".Trim();
+        private static string Reply(ImapCommandException ex) => $"{ex.Response.ToString().ToUpperInvariant()} {ex.ResponseText}".Trim();
 
         /// <summary>MailKit and socket failures as the contract's ids (the connection and certificate parts shared with SMTP).</summary>
         private G5MailErrorException Map(Exception ex)
