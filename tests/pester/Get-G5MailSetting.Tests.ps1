@@ -5,7 +5,7 @@ BeforeAll {
     $script:SettingNames = 'Method', 'Server', 'Port', 'UseSsl', 'Credential', 'From', 'ClientId', 'TenantId', 'AuthenticationFlow',
         'ClientSecret', 'ClientSecretExpiresOn', 'MaxAttachmentSizeMB', 'CombineDocuments', 'SendCopyToSelf', 'ExchangeOnlineProtocol',
         'AuthorityHost', 'GraphEndpoint', 'CertificateThumbprint', 'SkipCertificateCheck', 'TimeoutSeconds',
-        'CombineDocumentTypes', 'MessageLanguage', 'TemplatePath'
+        'CombineDocumentTypes', 'MessageLanguage', 'TemplatePath', 'ImapServer', 'ImapPort'
 }
 
 Describe 'Get-G5MailSetting' {
@@ -62,6 +62,24 @@ Describe 'Get-G5MailSetting' {
         "$($s.Source.From)" | Should -Be 'Default'
         $s.Path | Should -Be $script:UserFile
         $s.SystemPath | Should -Be $script:SystemFile
+    }
+
+    It 'shows the IMAP endpoint Receive-G5Mail will use with Method Smtp' {
+        Set-G5MailSetting -Scope System -Method Smtp -Server mail.example.com -WarningAction SilentlyContinue
+        (Get-G5MailSetting).ImapEndpoint | Should -Be 'mail.example.com:143 (STARTTLS)'
+        Set-G5MailSetting -Scope System -UseSsl -WarningAction SilentlyContinue
+        (Get-G5MailSetting).ImapEndpoint | Should -Be 'mail.example.com:993 (TLS)'
+        Set-G5MailSetting -Scope User -ImapServer imap.example.com -ImapPort 1993 -WarningAction SilentlyContinue
+        $s = Get-G5MailSetting
+        $s.ImapEndpoint | Should -Be 'imap.example.com:1993 (TLS)'
+        "$($s.Source.ImapServer)" | Should -Be 'User'
+        (Get-G5MailSetting -Scope User).ImapEndpoint | Should -BeNullOrEmpty -Because 'the endpoint is a property of the effective settings'
+        { Set-G5MailSetting -Scope User -ImapServer 'imaps://imap.example.com' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSetting,G5Mail.Commands.SetG5MailSettingCommand'
+        { Set-G5MailSetting -Scope User -ImapPort 70000 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidSetting,G5Mail.Commands.SetG5MailSettingCommand'
+        Set-G5MailSetting -Scope User -Clear ImapServer, ImapPort -WarningAction SilentlyContinue
+        (Get-G5MailSetting).ImapEndpoint | Should -Be 'mail.example.com:993 (TLS)'
+        Set-G5MailSetting -Scope System -Method ExchangeOnline -WarningAction SilentlyContinue
+        (Get-G5MailSetting).ImapEndpoint | Should -BeNullOrEmpty
     }
 
     It 'shows a scope with its file and no Source map' {
