@@ -102,20 +102,20 @@ public static class EwsCalendarEndpoints
     }
 
     /// <summary>An error response message for one item (the operation goes on with the next).</summary>
-    private sealed class ItemError : Exception
+    internal sealed class ItemError : Exception
     {
         public ItemError(string code, string text) : base(text) => Code = code;
         public string Code { get; }
     }
 
-    private static EwsSchemaException Invalid(XObject at, string message)
+    internal static EwsSchemaException Invalid(XObject at, string message)
     {
         var info = (IXmlLineInfo)at;
         return new EwsSchemaException(message, info.HasLineInfo() ? info.LineNumber : 0, info.HasLineInfo() ? info.LinePosition : 0);
     }
 
     /// <summary>The children of <paramref name="parent"/> must be in <paramref name="ns"/>, from <paramref name="order"/>, in its order.</summary>
-    private static void CheckOrder(XElement parent, XNamespace ns, string[] order, params string[] repeatable)
+    internal static void CheckOrder(XElement parent, XNamespace ns, string[] order, params string[] repeatable)
     {
         int last = -1;
         foreach (XElement child in parent.Elements())
@@ -133,18 +133,18 @@ public static class EwsCalendarEndpoints
         }
     }
 
-    private static XElement Required(XElement parent, XName name)
+    internal static XElement Required(XElement parent, XName name)
     {
         return parent.Element(name) ?? throw Invalid(parent, $"The element '{parent.Name.LocalName}' in namespace '{parent.Name.NamespaceName}' has incomplete " +
                                                             $"content. List of possible elements expected: '{name.LocalName}'.");
     }
 
-    private static string RequiredAttribute(XElement element, string name)
+    internal static string RequiredAttribute(XElement element, string name)
     {
         return (string?)element.Attribute(name) ?? throw Invalid(element, $"The required attribute '{name}' of {element.Name.LocalName} is missing.");
     }
 
-    private static void Enumeration(XObject at, string attribute, string? value, string type, params string[] allowed)
+    internal static void Enumeration(XObject at, string attribute, string? value, string type, params string[] allowed)
     {
         if (value is not null && !allowed.Contains(value, StringComparer.Ordinal))
         {
@@ -168,7 +168,7 @@ public static class EwsCalendarEndpoints
 
     private static EwsSoapWriter.ResponseMessage Error(string code, string text) => new("Error", code, text);
 
-    private static EwsSoapWriter.ResponseMessage Run(Func<EwsSoapWriter.ResponseMessage> item)
+    internal static EwsSoapWriter.ResponseMessage Run(Func<EwsSoapWriter.ResponseMessage> item)
     {
         try
         {
@@ -254,7 +254,7 @@ public static class EwsCalendarEndpoints
         return item;
     }
 
-    private static bool Bool(XElement e)
+    internal static bool Bool(XElement e)
     {
         string v = e.Value.Trim();
         return v switch
@@ -567,7 +567,7 @@ public static class EwsCalendarEndpoints
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "GetItem", results, "Items");
     }
 
-    private static string BaseShape(XElement shape)
+    internal static string BaseShape(XElement shape)
     {
         CheckOrder(shape, T, new[] { "BaseShape", "IncludeMimeContent", "BodyType", "FilterHtmlContent", "ConvertHtmlCodePageToUTF8", "AdditionalProperties" });
         XElement element = Required(shape, T + "BaseShape");
@@ -580,7 +580,7 @@ public static class EwsCalendarEndpoints
         return value;
     }
 
-    private static List<string> Additional(XElement shape) =>
+    internal static List<string> Additional(XElement shape) =>
         shape.Element(T + "AdditionalProperties")?.Elements(T + "FieldURI").Select(f => RequiredAttribute(f, "FieldURI")).ToList() ?? new List<string>();
 
     /// <summary>A calendar item in the shape asked for, its elements in schema order.</summary>
