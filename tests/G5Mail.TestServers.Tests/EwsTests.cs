@@ -275,7 +275,8 @@ public sealed class EwsClientTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private sealed class Log : IRunLog
+    /// <summary>The run log of the EWS client tests (EwsMailboxReaderTests too).</summary>
+    internal sealed class Log : IRunLog
     {
         public ConcurrentQueue<string> Lines { get; } = new();
         public void Verbose(string message) => Lines.Enqueue("VERBOSE: " + message);

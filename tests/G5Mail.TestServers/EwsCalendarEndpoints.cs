@@ -442,11 +442,14 @@ public static class EwsCalendarEndpoints
         w.WriteEndElement();
     };
 
-    private static void WriteItemId(XmlWriter w, EwsCalendarItem item)
+    private static void WriteItemId(XmlWriter w, EwsCalendarItem item) => WriteId(w, "ItemId", item.Id, item.ChangeKey);
+
+    /// <summary>t:ItemId or t:FolderId with Id and ChangeKey ("ItemId", "FolderId"), for calendar items, messages and folders.</summary>
+    internal static void WriteId(XmlWriter w, string element, string id, string changeKey)
     {
-        w.WriteStartElement("t", "ItemId", EwsNs.Types);
-        w.WriteAttributeString("Id", item.Id);
-        w.WriteAttributeString("ChangeKey", item.ChangeKey);
+        w.WriteStartElement("t", element, EwsNs.Types);
+        w.WriteAttributeString("Id", id);
+        w.WriteAttributeString("ChangeKey", changeKey);
         w.WriteEndElement();
     }
 
@@ -730,16 +733,7 @@ public static class EwsCalendarEndpoints
             throw new ItemError("ErrorSendMeetingInvitationsOrCancellationsRequired", "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.");
         }
 
-        string? changeKey = (string?)id.Attribute("ChangeKey");
-        if (changeKey is null && resolution != "AlwaysOverwrite")
-        {
-            throw new ItemError("ErrorChangeKeyRequiredForWriteOperations", "When making a write request, the ChangeKey is required unless ConflictResolution is AlwaysOverwrite.");
-        }
-
-        if (changeKey is not null && changeKey != item.ChangeKey && resolution == "NeverOverwrite")
-        {
-            throw new ItemError("ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
-        }
+        CheckChangeKey(id, item.ChangeKey, resolution);
 
         // All changes or none: work on a copy.
         EwsCalendarItem updated = item.Copy();
@@ -813,6 +807,25 @@ public static class EwsCalendarEndpoints
         }
 
         return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: ItemIdContent(updated));
+    }
+
+    /// <summary>
+    /// UpdateItem's ChangeKey rule ("ConflictResolution", "ItemId"): without a ChangeKey only AlwaysOverwrite may write
+    /// (ErrorChangeKeyRequiredForWriteOperations); a ChangeKey that is not the item's current one fails under NeverOverwrite
+    /// (ErrorIrresolvableConflict), AutoResolve and AlwaysOverwrite write anyway. Calendar items and messages alike.
+    /// </summary>
+    internal static void CheckChangeKey(XElement id, string current, string resolution)
+    {
+        string? changeKey = (string?)id.Attribute("ChangeKey");
+        if (changeKey is null && resolution != "AlwaysOverwrite")
+        {
+            throw new ItemError("ErrorChangeKeyRequiredForWriteOperations", "When making a write request, the ChangeKey is required unless ConflictResolution is AlwaysOverwrite.");
+        }
+
+        if (changeKey is not null && changeKey != current && resolution == "NeverOverwrite")
+        {
+            throw new ItemError("ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
+        }
     }
 
     private static void Clear(EwsCalendarItem item, string? element, (string Set, string Name, string Type)? extended)

@@ -250,13 +250,7 @@ public static class EwsMailboxEndpoints
         }
     }
 
-    private static void WriteFolderId(XmlWriter w, EwsMailFolder folder)
-    {
-        w.WriteStartElement("t", "FolderId", EwsNs.Types);
-        w.WriteAttributeString("Id", folder.Id);
-        w.WriteAttributeString("ChangeKey", folder.ChangeKey);
-        w.WriteEndElement();
-    }
+    private static void WriteFolderId(XmlWriter w, EwsMailFolder folder) => WriteId(w, "FolderId", folder.Id, folder.ChangeKey);
 
     /// <summary>IndexedPageItemView / IndexedPageFolderView: (offset, max) from the start, or counted from the end.</summary>
     private static (int Offset, int Max, bool FromEnd) IndexedView(XElement view)
@@ -590,10 +584,7 @@ public static class EwsMailboxEndpoints
             w.WriteEndElement();
         }
 
-        w.WriteStartElement("t", "ItemId", EwsNs.Types);
-        w.WriteAttributeString("Id", item.Id);
-        w.WriteAttributeString("ChangeKey", item.ChangeKey);
-        w.WriteEndElement();
+        WriteId(w, "ItemId", item.Id, item.ChangeKey);
         if (Has("item:ItemClass")) w.WriteElementString("t", "ItemClass", EwsNs.Types, item.ItemClass);
         if (Has("item:Subject") && item.Subject is not null) w.WriteElementString("t", "Subject", EwsNs.Types, item.Subject);
         if (Has("item:DateTimeReceived"))
@@ -633,23 +624,12 @@ public static class EwsMailboxEndpoints
         string baseShape = BaseShape(shape);
         List<string> additional = Additional(shape);
         bool mime = shape.Element(T + "IncludeMimeContent") is XElement include && Bool(include);
-        var results = new List<EwsSoapWriter.ResponseMessage>();
-        foreach (XElement id in Required(op, M + "ItemIds").Elements())
+        List<EwsSoapWriter.ResponseMessage> results = EachItemId(Required(op, M + "ItemIds"), value =>
         {
-            if (id.Name != T + "ItemId")
-            {
-                throw Invalid(id, "The stand-in reads t:ItemId in ItemIds.");
-            }
-
-            string value = RequiredAttribute(id, "Id");
-            results.Add(Run(() =>
-            {
-                EwsMailItem item = FindItemById(ews, user, value, write: false);
-                if (mime) item.MimeReads++;
-                return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: w => WriteMessage(w, item, baseShape, additional, mime, recipients: true));
-            }));
-        }
-
+            EwsMailItem item = FindItemById(ews, user, value, write: false);
+            if (mime) item.MimeReads++;
+            return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: w => WriteMessage(w, item, baseShape, additional, mime, recipients: true));
+        });
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "GetItem", results, "Items");
     }
 
@@ -679,16 +659,7 @@ public static class EwsMailboxEndpoints
                     throw new ItemError("ErrorMessageDispositionRequired", "MessageDisposition attribute is required.");
                 }
 
-                string? changeKey = (string?)id.Attribute("ChangeKey");
-                if (changeKey is null && resolution != "AlwaysOverwrite")
-                {
-                    throw new ItemError("ErrorChangeKeyRequiredForWriteOperations", "When making a write request, the ChangeKey is required unless ConflictResolution is AlwaysOverwrite.");
-                }
-
-                if (changeKey is not null && changeKey != item.ChangeKey && resolution == "NeverOverwrite")
-                {
-                    throw new ItemError("ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
-                }
+                CheckChangeKey(id, item.ChangeKey, resolution);
 
                 bool? isRead = null;
                 foreach (XElement update in updates.Elements())
@@ -722,27 +693,18 @@ public static class EwsMailboxEndpoints
                 if (isRead is bool value) item.IsRead = value;
                 item.ChangeKey = EwsCalendarStore.NewChangeKey();
                 item.ChangeKeys.Add(item.ChangeKey);
-                return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: w =>
-                {
-                    w.WriteStartElement("t", "Message", EwsNs.Types);
-                    w.WriteStartElement("t", "ItemId", EwsNs.Types);
-                    w.WriteAttributeString("Id", item.Id);
-                    w.WriteAttributeString("ChangeKey", item.ChangeKey);
-                    w.WriteEndElement();
-                    w.WriteEndElement();
-                });
+                return Changed(item);
             }));
         }
 
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "UpdateItem", results, "Items");
     }
 
-    private static byte[] MoveItem(EwsState ews, EwsUserConfig user, XElement op)
+    /// <summary>One response message per t:ItemId of ItemIds, an item's error (ItemError) as its own message.</summary>
+    private static List<EwsSoapWriter.ResponseMessage> EachItemId(XElement ids, Func<string, EwsSoapWriter.ResponseMessage> handle)
     {
-        CheckOrder(op, M, new[] { "ToFolderId", "ItemIds", "ReturnNewItemIds" });
-        XElement to = OneFolderId(Required(op, M + "ToFolderId"));
         var results = new List<EwsSoapWriter.ResponseMessage>();
-        foreach (XElement id in Required(op, M + "ItemIds").Elements())
+        foreach (XElement id in ids.Elements())
         {
             if (id.Name != T + "ItemId")
             {
@@ -750,31 +712,40 @@ public static class EwsMailboxEndpoints
             }
 
             string value = RequiredAttribute(id, "Id");
-            results.Add(Run(() =>
-            {
-                EwsMailItem item = FindItemById(ews, user, value, write: true);
-                EwsMailFolder target = ResolveFolder(ews, user, to, write: true);
-                if (target.Mailbox != item.Mailbox)
-                {
-                    throw new ItemError("ErrorCrossMailboxMoveCopy", "Cannot move or copy an item between mailboxes.");
-                }
-
-                item.FolderId = target.Id;
-                item.FolderPath = ews.Mailbox.PathOf(target);
-                item.Id = EwsCalendarStore.NewId();
-                item.ChangeKey = EwsCalendarStore.NewChangeKey();
-                item.ChangeKeys.Add(item.ChangeKey);
-                return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: w =>
-                {
-                    w.WriteStartElement("t", "Message", EwsNs.Types);
-                    w.WriteStartElement("t", "ItemId", EwsNs.Types);
-                    w.WriteAttributeString("Id", item.Id);
-                    w.WriteAttributeString("ChangeKey", item.ChangeKey);
-                    w.WriteEndElement();
-                    w.WriteEndElement();
-                });
-            }));
+            results.Add(Run(() => handle(value)));
         }
+
+        return results;
+    }
+
+    /// <summary>The answer of UpdateItem and MoveItem: the message's (new) ItemId with its new ChangeKey.</summary>
+    private static EwsSoapWriter.ResponseMessage Changed(EwsMailItem item) => new("Success", "NoError", Content: w =>
+    {
+        w.WriteStartElement("t", "Message", EwsNs.Types);
+        WriteId(w, "ItemId", item.Id, item.ChangeKey);
+        w.WriteEndElement();
+    });
+
+    private static byte[] MoveItem(EwsState ews, EwsUserConfig user, XElement op)
+    {
+        CheckOrder(op, M, new[] { "ToFolderId", "ItemIds", "ReturnNewItemIds" });
+        XElement to = OneFolderId(Required(op, M + "ToFolderId"));
+        List<EwsSoapWriter.ResponseMessage> results = EachItemId(Required(op, M + "ItemIds"), value =>
+        {
+            EwsMailItem item = FindItemById(ews, user, value, write: true);
+            EwsMailFolder target = ResolveFolder(ews, user, to, write: true);
+            if (target.Mailbox != item.Mailbox)
+            {
+                throw new ItemError("ErrorCrossMailboxMoveCopy", "Cannot move or copy an item between mailboxes.");
+            }
+
+            item.FolderId = target.Id;
+            item.FolderPath = ews.Mailbox.PathOf(target);
+            item.Id = EwsCalendarStore.NewId();
+            item.ChangeKey = EwsCalendarStore.NewChangeKey();
+            item.ChangeKeys.Add(item.ChangeKey);
+            return Changed(item);
+        });
 
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "MoveItem", results, "Items");
     }

@@ -585,19 +585,15 @@ namespace G5Mail.Core.Transports.Exchange
         private static string Address(string text) =>
             MailAddresses.TryParseMailbox(text, out MailboxAddress parsed) ? parsed.Address : text.Trim();
 
+        /// <summary>The endpoint's warning (plain http on this computer), once per reader as the transports give it once per run.</summary>
         private void WarnOnce()
         {
-            if (_warned)
-            {
-                return;
-            }
-
-            _warned = true;
-            string? warning = _options.Endpoint.Warning;
-            if (warning != null)
+            if (!_warned && _options.Endpoint.Warning is string warning)
             {
                 _log.Warning(warning);
             }
+
+            _warned = true;
         }
 
         public void Dispose() => _connection.Dispose();
