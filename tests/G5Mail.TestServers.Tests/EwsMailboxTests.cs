@@ -396,6 +396,42 @@ public sealed class EwsMailboxReaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Archive_is_the_Archive_folder_beside_the_Inbox_under_its_Swedish_name_too()
+    {
+        await EwsMailboxSeed.SeedAsync(_f, EwsMailboxSeed.Mime(1, "Arkiverad"), EwsMailboxSeed.Day, folder: "Arkiv");
+        using IMailboxReader reader = Reader();
+        Assert.Equal("Arkiv", await reader.OpenFolderAsync(FolderPath.Parse("Archive", "Folder"), false, CancellationToken.None));
+        Assert.Equal("Arkiverad", Assert.Single(await reader.ListAsync(new MailQuery(), CancellationToken.None)).Subject);
+        // Not the archive mailbox (archivemsgfolderroot), which this mailbox does not have.
+        Assert.Equal(0, (int?)(await _f.StatsAsync())["byRoute"]?["ews.schemaError"] ?? 0);
+    }
+
+    [Fact]
+    public async Task Marks_and_moves_in_a_Full_Access_mailbox_and_a_read_only_one_refuses_with_PermissionDenied()
+    {
+        await EwsMailboxSeed.SeedAsync(_f, EwsMailboxSeed.Mime(1, "Order 1", to: EwsFixture.Shared), EwsMailboxSeed.Day, mailbox: EwsFixture.Shared);
+        await EwsMailboxSeed.SeedAsync(_f, EwsMailboxSeed.Mime(2, "Faktura", to: EwsFixture.Finance), EwsMailboxSeed.Day, mailbox: EwsFixture.Finance);
+        using (IMailboxReader shared = Reader(mailbox: EwsFixture.Shared))
+        {
+            await shared.OpenFolderAsync(FolderPath.Inbox, true, CancellationToken.None);
+            MailSummary order = Assert.Single(await shared.ListAsync(new MailQuery(), CancellationToken.None));
+            await shared.MarkReadAsync(order, CancellationToken.None);
+            await shared.MoveAsync(order, FolderPath.Parse("Inbox/Klart", "MoveTo"), CancellationToken.None);
+        }
+
+        JsonNode item = Assert.Single((await EwsMailboxSeed.MailboxAsync(_f, EwsFixture.Shared))["items"]!.AsArray())!;
+        Assert.True((bool)item["isRead"]!);
+        Assert.Equal("inbox/Klart", (string?)item["folderPath"]);
+        Assert.DoesNotContain((await EwsMailboxSeed.MailboxAsync(_f, EwsFixture.Anna))["folders"]!.AsArray(), f => (string?)f!["displayName"] == "Klart");
+
+        using IMailboxReader finance = Reader(mailbox: EwsFixture.Finance);
+        await finance.OpenFolderAsync(FolderPath.Inbox, true, CancellationToken.None);
+        MailSummary invoice = Assert.Single(await finance.ListAsync(new MailQuery(), CancellationToken.None));
+        var denied = await Assert.ThrowsAsync<G5MailErrorException>(() => finance.MarkReadAsync(invoice, CancellationToken.None));
+        Assert.Equal(ErrorIds.PermissionDenied, denied.ErrorId);
+    }
+
+    [Fact]
     public async Task Reads_another_mailbox_with_rights_and_without_them_is_PermissionDenied()
     {
         await EwsMailboxSeed.SeedAsync(_f, EwsMailboxSeed.Mime(1, "Order 1", to: EwsFixture.Shared), EwsMailboxSeed.Day, mailbox: EwsFixture.Shared);
