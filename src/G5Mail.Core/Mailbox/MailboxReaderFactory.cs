@@ -23,7 +23,7 @@ namespace G5Mail.Core.Mailbox
                 case MailMethod.Exchange:
                     throw NotYet(method);
                 case MailMethod.Outlook:
-                    throw NotYet(method);
+                    return Transports.Outlook.OutlookMailboxReader.Create(log, string.IsNullOrWhiteSpace(mailbox) ? null : mailbox!.Trim());
                 default:
                     throw NotYet(method);
             }
