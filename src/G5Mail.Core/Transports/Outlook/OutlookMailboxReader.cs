@@ -472,26 +472,47 @@ namespace G5Mail.Core.Transports.Outlook
         }
 
         /// <summary>
-        /// The Windows user's regional format (Control Panel, Region), whatever culture the thread runs with: the locale
-        /// GetUserDefaultLocaleName names, with the user's own overrides of its patterns. Windows only.
+        /// The Windows user's regional format (Control Panel, Region) as Outlook reads it, whatever culture the thread runs
+        /// with: the user's locale with the short date, short time and AM/PM strings Windows itself holds for the user
+        /// (GetLocaleInfoEx with LOCALE_NAME_USER_DEFAULT, so the user's own changes count). Windows only.
         /// </summary>
         private static CultureInfo WindowsRegionalFormat()
         {
-            var buffer = new StringBuilder(85); // LOCALE_NAME_MAX_LENGTH
-            int length = GetUserDefaultLocaleName(buffer, buffer.Capacity);
-            string name = length > 1 ? buffer.ToString() : CultureInfo.CurrentCulture.Name;
+            string name = LocaleInfo(LocaleSName) ?? CultureInfo.CurrentCulture.Name;
+            CultureInfo culture;
             try
             {
-                return new CultureInfo(name, useUserOverride: true);
+                culture = (CultureInfo)new CultureInfo(name, useUserOverride: false).Clone();
             }
             catch (CultureNotFoundException)
             {
-                return CultureInfo.CurrentCulture;
+                culture = (CultureInfo)CultureInfo.InvariantCulture.Clone();
             }
+
+            DateTimeFormatInfo format = culture.DateTimeFormat;
+            format.ShortDatePattern = LocaleInfo(LocaleSShortDate) ?? format.ShortDatePattern;
+            format.ShortTimePattern = LocaleInfo(LocaleSShortTime) ?? format.ShortTimePattern;
+            format.AMDesignator = LocaleInfo(LocaleS1159) ?? format.AMDesignator;
+            format.PMDesignator = LocaleInfo(LocaleS2359) ?? format.PMDesignator;
+            return CultureInfo.ReadOnly(culture);
+        }
+
+        private const int LocaleSName = 0x5C; // LOCALE_SNAME
+        private const int LocaleSShortDate = 0x1F; // LOCALE_SSHORTDATE
+        private const int LocaleSShortTime = 0x79; // LOCALE_SSHORTTIME
+        private const int LocaleS1159 = 0x28; // LOCALE_S1159 (AM)
+        private const int LocaleS2359 = 0x29; // LOCALE_S2359 (PM)
+
+        private static string? LocaleInfo(int type)
+        {
+            var buffer = new StringBuilder(128);
+            // LOCALE_NAME_USER_DEFAULT is NULL: the user's locale with the user's overrides.
+            int length = GetLocaleInfoEx(null, type, buffer, buffer.Capacity);
+            return length > 1 ? buffer.ToString() : null;
         }
 
         [DllImport("kernel32.dll", CharSet = CharSet.Unicode, ExactSpelling = true)]
-        private static extern int GetUserDefaultLocaleName(StringBuilder localeName, int length);
+        private static extern int GetLocaleInfoEx(string? localeName, int lcType, StringBuilder data, int length);
 
         private T Call<T>(OutlookStep step, Func<T> call, CancellationToken cancellationToken) => OutlookTransport.Retry(step, call, _busyDelays, _log, cancellationToken);
 
