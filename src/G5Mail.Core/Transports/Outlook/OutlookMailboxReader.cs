@@ -68,9 +68,13 @@ namespace G5Mail.Core.Transports.Outlook
         /// Connects to Outlook on this computer, or throws MethodNotSupported saying why it cannot be used here.
         /// </summary>
         /// <param name="account">-Mailbox: the SMTP address of an account of the profile whose store is read; null = the profile's default store.</param>
-        public static OutlookMailboxReader Create(IRunLog log, string? account) =>
+        public static OutlookMailboxReader Create(IRunLog log, string? account)
+        {
+            // The platform first: the regional format below is read from Windows.
+            CheckPlatform();
             // Jet filters compare dates as Outlook's local time, written in the Windows user's regional format.
-            Create(OutlookHost.Current, log, account, OutlookTransport.DefaultBusyDelays, TimeZoneInfo.Local, WindowsRegionalFormat(), Path.GetTempPath());
+            return Create(OutlookHost.Current, log, account, OutlookTransport.DefaultBusyDelays, TimeZoneInfo.Local, WindowsRegionalFormat(), Path.GetTempPath());
+        }
 
         /// <summary>The seam for tests: any host, retry delays, Outlook's time zone and regional format, where temporary files go.</summary>
         internal static OutlookMailboxReader Create(IOutlookHost host, IRunLog log, string? account, IReadOnlyList<TimeSpan> busyDelays,

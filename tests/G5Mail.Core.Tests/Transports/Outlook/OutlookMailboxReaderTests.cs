@@ -579,6 +579,19 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             Assert.Contains("IMAP", error.Message);
         }
 
+        [G5Mail.Core.Tests.Settings.UnixFact]
+        public void The_factory_gives_Method_Outlook_the_Outlook_reader_which_refuses_this_platform_at_once()
+        {
+            var settings = new G5Mail.Core.Settings.SettingValues { Method = G5Mail.MailMethod.Outlook, From = Anna };
+            G5MailErrorException error = Fails(() => MailboxReaderFactory.Create(settings, _log, null).Dispose());
+
+            Assert.Equal(ErrorIds.MethodNotSupported, error.ErrorId);
+            Assert.Equal(ErrorKind.NotImplemented, error.Kind);
+            Assert.Contains("only on Windows", error.Message);
+            Assert.Contains("IMAP", error.Message);
+            Assert.DoesNotContain("not available in this version", error.Message);
+        }
+
         [Fact]
         public void Dispose_releases_every_handle_and_Outlook_itself()
         {
