@@ -465,6 +465,54 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             Assert.True(content.Length > 0);
         }
 
+        // ---- through the run ----
+
+        [Fact]
+        public void Receive_through_the_run_saves_attachments_then_marks_and_moves_and_a_broken_message_fails_alone()
+        {
+            StoredMailFolder invoices = _inbox.Add("Leverantörsfakturor");
+            byte[] pdf = RandomBytes(120_000, 7);
+            byte[] xml = Encoding.UTF8.GetBytes("<Faktura nr=\"88\"/>");
+            Mail(invoices, "Påminnelse", "2026-12-01 08:00:00");
+            StoredMessage broken = Mail(invoices, "Trasig", "2026-12-01 09:00:00");
+            broken.Attachments.Add(("trasig.pdf", OutlookAttachmentType.ByValue, new byte[] { 1 }));
+            StoredMessage invoice = Mail(invoices, "Faktura 88", "2026-12-01 10:00:00");
+            invoice.Attachments.Add(("Faktura 88.pdf", OutlookAttachmentType.ByValue, pdf));
+            invoice.Attachments.Add(("Faktura 88.xml", OutlookAttachmentType.ByValue, xml));
+            _outlook.Fail("Attachments.Item", RecordingOutlook.Com(OutlookErrors.E_FAIL, "Cannot save the attachment."));
+            string listedId = invoice.EntryId;
+            string saveTo = Path.Combine(_temp.Path, "bilagor");
+            var options = new ReceiveOptions
+            {
+                Folder = FolderPath.Parse("Inkorg/Leverantörsfakturor", "Folder"),
+                MarkAsRead = true,
+                MoveTo = FolderPath.Parse("Behandlat", "MoveTo"),
+            };
+            var host = new G5Mail.Core.Tests.Mailbox.RecordingReceiveHost<ReceivedMessage>();
+
+            new ReceiveRun<ReceivedMessage>(options, () => Reader(), new ReceivedMessageHandler(saveTo, false), _log).Run(host, None);
+
+            Assert.Equal(new[] { "Påminnelse", "Faktura 88" }, host.Results.Select(r => r.Subject));
+            G5MailErrorException error = Assert.Single(host.Errors);
+            Assert.Equal(ErrorIds.MessageUnreadable, error.ErrorId);
+            Assert.Equal("Trasig@leverantor.example", error.Target);
+            Assert.Equal(new[] { broken }, invoices.Messages); // left as it was: not marked, not moved
+            Assert.True(broken.UnRead);
+            Assert.Equal(2, _root["Behandlat"].Messages.Count);
+            Assert.All(_root["Behandlat"].Messages, m => Assert.False(m.UnRead));
+
+            ReceivedMessage result = host.Results[1];
+            Assert.Equal(new[] { MessageActions.MarkedAsRead, MessageActions.Moved }, result.Actions);
+            Assert.Equal("Behandlat", result.Folder);
+            Assert.Equal(listedId, result.RemoteId); // the EntryID it was read by; Outlook gives the moved item a new one
+            Assert.NotEqual(listedId, invoice.EntryId);
+            Assert.Equal(new[] { "Faktura 88.pdf", "Faktura 88.xml" }, result.Attachments.Select(a => a.Name));
+            Assert.Equal(pdf, File.ReadAllBytes(result.Attachments[0].Path!));
+            Assert.Equal(xml, File.ReadAllBytes(result.Attachments[1].Path!));
+            Assert.Equal(0, _outlook.OpenHandles);
+            Assert.Empty(Directory.EnumerateFileSystemEntries(TempRoot));
+        }
+
         // ---- Outlook's failures ----
 
         [Fact]
