@@ -70,9 +70,6 @@ namespace G5Mail.Core.Transports.Outlook
         /// <summary>Folder.Name as Outlook shows it (in the mailbox's language for default folders).</summary>
         string Name { get; }
 
-        /// <summary>Folder.EntryID: what Move needs to find the folder again.</summary>
-        string EntryId { get; }
-
         /// <summary>The names of Folder.Folders (its direct sub-folders), in Outlook's order.</summary>
         IReadOnlyList<string> SubfolderNames();
 

@@ -74,10 +74,8 @@ namespace G5Mail.Core.Transports.Outlook
 
         internal ComObject Folder => _folder ?? throw new ObjectDisposedException(nameof(MailFolder));
 
-        // Folder.Name, Folder.EntryID (https://learn.microsoft.com/office/vba/api/outlook.folder).
+        // Folder.Name (https://learn.microsoft.com/office/vba/api/outlook.folder.name).
         public string Name => Convert.ToString(Folder.Get("Name"), CultureInfo.InvariantCulture) ?? string.Empty;
-
-        public string EntryId => Convert.ToString(Folder.Get("EntryID"), CultureInfo.InvariantCulture) ?? string.Empty;
 
         // Folder.Folders, Folders.Count, Folders.Item(index) (https://learn.microsoft.com/office/vba/api/outlook.folders.item).
         public IReadOnlyList<string> SubfolderNames()

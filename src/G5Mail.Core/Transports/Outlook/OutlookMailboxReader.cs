@@ -43,6 +43,7 @@ namespace G5Mail.Core.Transports.Outlook
         private readonly Dictionary<string, IOutlookMailFolder> _targets = new Dictionary<string, IOutlookMailFolder>(StringComparer.OrdinalIgnoreCase);
         private IOutlookApplication? _outlook;
         private IOutlookMailStore? _store;
+        private string _storeName = "the mailbox";
         private IOutlookMailFolder? _folder;
 
         private OutlookMailboxReader(IOutlookApplication outlook, string version, IRunLog log, string? account, IReadOnlyList<TimeSpan> busyDelays,
@@ -123,7 +124,7 @@ namespace G5Mail.Core.Transports.Outlook
             (IOutlookMailFolder opened, string path) = Resolve(store, folder, create: false, cancellationToken);
             _folder?.Dispose();
             _folder = opened;
-            _log.Verbose($"Opened the folder {path} of {store.DisplayName} in Outlook.");
+            _log.Verbose($"Opened the folder {path} of {_storeName} in Outlook.");
             return Task.FromResult(path);
         }
 
@@ -361,11 +362,11 @@ namespace G5Mail.Core.Transports.Outlook
                     {
                         child = Call(OutlookStep.CreateFolder, () => parent.AddSubfolder(segment), cancellationToken);
                         names.Add(segment);
-                        _log.Verbose($"Created the folder {string.Join("/", names)} in {store.DisplayName}.");
+                        _log.Verbose($"Created the folder {string.Join("/", names)} in {_storeName}.");
                     }
                     else
                     {
-                        throw path.NotFound(store.DisplayName, names.Count > 0 ? $"{string.Join("/", names)} has no sub-folder '{segment}'." : null);
+                        throw path.NotFound(_storeName, names.Count > 0 ? $"{string.Join("/", names)} has no sub-folder '{segment}'." : null);
                     }
 
                     parent.Dispose();
@@ -404,6 +405,8 @@ namespace G5Mail.Core.Transports.Outlook
                 ?? throw new G5MailErrorException(ErrorIds.InvalidSetting, ErrorKind.ObjectNotFound,
                     $"-Mailbox {_account} is not an account of this Outlook profile, so its mailbox cannot be read through Outlook. "
                     + "Add the account to Outlook, or leave out -Mailbox to read the profile's default mailbox.", "Mailbox");
+            IOutlookMailStore store = _store;
+            _storeName = Call(OutlookStep.OpenFolder, () => store.DisplayName, cancellationToken);
             return _store;
         }
 

@@ -103,11 +103,20 @@ namespace G5Mail.Core.Tests.Transports.Outlook
             {
                 _outlook = outlook;
                 _root = root;
-                DisplayName = account;
+                _account = account;
                 outlook.OpenHandles++;
             }
 
-            public string DisplayName { get; }
+            private readonly string _account;
+
+            public string DisplayName
+            {
+                get
+                {
+                    _outlook.Record("Store.DisplayName");
+                    return _account;
+                }
+            }
 
             public IOutlookMailFolder GetDefaultFolder(OutlookDefaultFolder kind)
             {
@@ -166,8 +175,6 @@ namespace G5Mail.Core.Tests.Transports.Outlook
                     return Stored.Name;
                 }
             }
-
-            public string EntryId => Stored.EntryId;
 
             public IReadOnlyList<string> SubfolderNames()
             {
