@@ -310,7 +310,16 @@ namespace G5Mail.Core.Transports.Outlook
             OutlookDefaultFolder? role = DefaultFolderOf(path.Root);
             if (role.HasValue)
             {
-                current = Call(step, () => store.GetDefaultFolder(role.Value), cancellationToken);
+                try
+                {
+                    current = Call(step, () => store.GetDefaultFolder(role.Value), cancellationToken);
+                }
+                catch (G5MailErrorException ex) when (ex.InnerException is Exception inner && OutlookErrors.IsNotFound(inner))
+                {
+                    // A store without that role (a POP or IMAP account's .pst may have no Junk E-mail folder).
+                    throw path.NotFound(_storeName, "It has no default folder of that kind.");
+                }
+
                 below = path.Below;
             }
             else

@@ -125,6 +125,18 @@ namespace G5Mail.Core.Tests.Transports.Outlook
         }
 
         [Fact]
+        public void A_store_without_that_default_folder_is_FolderNotFound()
+        {
+            _root.Children.Remove(_root["Skräppost"]);
+            using OutlookMailboxReader reader = Reader();
+            G5MailErrorException error = Fails(() => Run(reader.OpenFolderAsync(FolderPath.Parse("Junk Email", "Folder"), false, None)));
+
+            Assert.Equal(ErrorIds.FolderNotFound, error.ErrorId);
+            Assert.Equal("Junk Email", error.Target);
+            Assert.Contains("no default folder of that kind", error.Message);
+        }
+
+        [Fact]
         public void A_missing_top_level_folder_is_FolderNotFound()
         {
             using OutlookMailboxReader reader = Reader();
