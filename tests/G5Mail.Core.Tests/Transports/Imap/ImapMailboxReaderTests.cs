@@ -120,6 +120,24 @@ namespace G5Mail.Core.Tests.Transports.Imap
             Assert.Contains("\\Seen", big.Flags);
         }
 
+        [Theory]
+        [InlineData(131_072, 3)] // two full pieces, then an empty one says the end
+        [InlineData(100, 1)]
+        public async Task Download_ends_on_the_first_short_piece_even_when_the_size_is_a_multiple_of_the_piece(int size, int fetches)
+        {
+            var raw = new byte[size];
+            new Random(size).NextBytes(raw);
+            _server.Inbox.Add("sized", Day, raw);
+
+            using ImapMailboxReader reader = Reader(configure: o => o.DownloadChunkBytes = 64 * 1024);
+            await reader.OpenFolderAsync(FolderPath.Inbox, false, CancellationToken.None);
+            MailSummary summary = (await reader.ListAsync(new MailQuery(), CancellationToken.None)).Single();
+            using var copy = new MemoryStream();
+            await reader.DownloadAsync(summary, copy, CancellationToken.None);
+            Assert.Equal(raw, copy.ToArray());
+            Assert.Equal(fetches, _server.Transcript.Count(c => c.Contains("BODY.PEEK[]<")));
+        }
+
         [Fact]
         public async Task MoveTo_creates_missing_folders_with_their_parents_and_uses_UID_MOVE_when_offered()
         {
