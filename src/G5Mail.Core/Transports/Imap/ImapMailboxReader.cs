@@ -87,6 +87,11 @@ namespace G5Mail.Core.Transports.Imap
                 }
 
                 IMailFolder opened = _byName[entry.FullName];
+                if ((opened.Attributes & FolderAttributes.NoSelect) != 0)
+                {
+                    throw folder.NotFound(MailboxName, $"'{ImapFolderResolver.DisplayPath(entry, NamespacePrefix(client))}' only holds other folders (\\Noselect), no messages.");
+                }
+
                 await opened.OpenAsync(forWrite ? FolderAccess.ReadWrite : FolderAccess.ReadOnly, cancellationToken).ConfigureAwait(false);
                 _folder = opened;
                 _folderPath = ImapFolderResolver.DisplayPath(entry, NamespacePrefix(client));
@@ -341,7 +346,8 @@ namespace G5Mail.Core.Transports.Imap
 
             void Add(IMailFolder folder)
             {
-                if (_byName.ContainsKey(folder.FullName) || (folder.Attributes & (FolderAttributes.NonExistent | FolderAttributes.NoSelect)) != 0 && folder != inbox)
+                // A \Noselect folder (RFC 3501 7.2.2) stays in the list: its sub-folders are reached through it.
+                if (_byName.ContainsKey(folder.FullName) || ((folder.Attributes & FolderAttributes.NonExistent) != 0 && folder != inbox))
                 {
                     return;
                 }

@@ -217,6 +217,22 @@ namespace G5Mail.Core.Tests.Transports.Imap
         }
 
         [Fact]
+        public async Task A_sub_folder_of_a_Noselect_container_is_read_and_the_container_itself_is_FolderNotFound()
+        {
+            _server.AddFolder("Arkiv").NoSelect = true;
+            _server.AddFolder("Arkiv/2026").Add("archived", Day);
+
+            using ImapMailboxReader reader = Reader();
+            Assert.Equal("Arkiv/2026", await reader.OpenFolderAsync(FolderPath.Parse("arkiv/2026", "Folder"), false, CancellationToken.None));
+            Assert.Equal("archived", (await reader.ListAsync(new MailQuery(), CancellationToken.None)).Single().Subject);
+
+            using ImapMailboxReader second = Reader();
+            var ex = await Assert.ThrowsAsync<G5MailErrorException>(() => second.OpenFolderAsync(FolderPath.Parse("Arkiv", "Folder"), false, CancellationToken.None));
+            Assert.Equal(ErrorIds.FolderNotFound, ex.ErrorId);
+            Assert.Contains("Noselect", ex.Message);
+        }
+
+        [Fact]
         public async Task A_missing_folder_is_FolderNotFound_naming_the_path()
         {
             using ImapMailboxReader reader = Reader();

@@ -223,7 +223,7 @@ namespace G5Mail.Core.Tests.Transports.Imap
                 case "EXAMINE":
                 {
                     MiniFolder? folder = Find(args.FirstOrDefault());
-                    if (folder == null)
+                    if (folder == null || folder.NoSelect)
                     {
                         await s.WriteAsync(tag + " NO [NONEXISTENT] no such mailbox").ConfigureAwait(false);
                         return true;
@@ -441,6 +441,11 @@ namespace G5Mail.Core.Tests.Transports.Imap
             {
                 bool children = Folders.Keys.Any(k => k.StartsWith(folder.Name + "/", StringComparison.Ordinal));
                 string attributes = children ? "\\HasChildren" : "\\HasNoChildren";
+                if (folder.NoSelect)
+                {
+                    attributes += " \\Noselect";
+                }
+
                 if (folder.SpecialUse != null && Capabilities.Contains("SPECIAL-USE"))
                 {
                     attributes += " " + folder.SpecialUse;
@@ -587,6 +592,10 @@ namespace G5Mail.Core.Tests.Transports.Imap
         public string Name { get; }
         public uint UidValidity { get; }
         public string? SpecialUse { get; }
+
+        /// <summary>A container only (RFC 3501 7.2.2 \Noselect): SELECT and EXAMINE fail.</summary>
+        public bool NoSelect { get; set; }
+
         public uint NextUid { get; set; } = 1;
         public List<MiniMessage> Messages { get; } = new List<MiniMessage>();
 
