@@ -70,7 +70,7 @@ namespace G5Mail.Core.Mailbox
                 throw new ArgumentNullException(nameof(content), "Delivery reports are read from their content (NeedsContent is true).");
             }
 
-            string target = !string.IsNullOrEmpty(summary.MessageId) ? summary.MessageId! : summary.RemoteId;
+            string target = ReceiveRun<DeliveryReport>.Target(summary);
             DeliveryStatusNotification? report = DeliveryStatusReader.Read(content, target, _log);
             if (report == null)
             {
@@ -97,7 +97,7 @@ namespace G5Mail.Core.Mailbox
             }
 
             JournalRecord? record = sent?.Record;
-            string[] documentIds = record?.Documents.Select(d => d.DocumentId).ToArray() ?? Array.Empty<string>();
+            DocumentIdList documentIds = record != null ? new DocumentIdList(record.Documents.Select(d => d.DocumentId)) : DocumentIdList.Empty;
             var results = report.Recipients.Select(r => new DeliveryReport
             {
                 DocumentIds = documentIds,

@@ -127,7 +127,7 @@ namespace G5Mail.Core.Tests.Mailbox
                 Handler(true).Handle(Summary("20261204221018.4Q5c6D7e8fG@mail.example.se"), Sample("damaged-status-cut-off.eml"), "Inbox"));
 
             Assert.Equal(ErrorIds.MessageUnreadable, ex.ErrorId);
-            Assert.Equal("20261204221018.4Q5c6D7e8fG@mail.example.se", ex.Target);
+            Assert.Equal("<20261204221018.4Q5c6D7e8fG@mail.example.se>", ex.Target);
         }
 
         [Fact]
@@ -198,6 +198,17 @@ namespace G5Mail.Core.Tests.Mailbox
             Assert.Equal(ErrorIds.JournalAccessFailed, ex.ErrorId);
             Assert.Equal(ErrorKind.ObjectNotFound, ex.Kind);
             Assert.False(Directory.Exists(Path.GetDirectoryName(missing)));
+        }
+
+        [Fact]
+        public void Document_ids_read_as_text_joined_so_a_csv_keeps_them()
+        {
+            var ids = new DocumentIdList(new[] { "1001", "1001-bilaga" });
+
+            Assert.Equal("1001, 1001-bilaga", ids.ToString());
+            Assert.Equal(2, ids.Count);
+            Assert.Equal(string.Empty, DocumentIdList.Empty.ToString());
+            Assert.Equal("[\"1001\",\"1001-bilaga\"]", System.Text.Json.JsonSerializer.Serialize(ids));
         }
 
         [Theory]
