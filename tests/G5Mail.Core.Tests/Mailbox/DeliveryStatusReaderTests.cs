@@ -263,6 +263,23 @@ namespace G5Mail.Core.Tests.Mailbox
             Assert.Contains("'five'", ex.Message);
         }
 
+        [Fact]
+        public void A_runaway_status_part_is_not_read_into_memory_whole()
+        {
+            var text = new StringBuilder("Reporting-MTA: dns; relay.example.se\r\n\r\nFinal-Recipient: rfc822; a@kund.example\r\nAction: failed\r\nStatus: 5.1.1\r\n");
+            while (text.Length < 2 * 1024 * 1024)
+            {
+                text.Append("X-Padding: ").Append('x', 70).Append("\r\n");
+            }
+
+            var status = new MimePart("message", "delivery-status") { Content = new MimeContent(new MemoryStream(Encoding.ASCII.GetBytes(text.ToString()))) };
+
+            var ex = Assert.Throws<G5MailErrorException>(() => DeliveryStatusReader.Read(RoundTrip(Report("delivery-status", status)), "huge"));
+
+            Assert.Equal(ErrorIds.MessageUnreadable, ex.ErrorId);
+            Assert.Contains("larger than 1024 KB", ex.Message);
+        }
+
         [Theory]
         [InlineData("failed", "5.1.1", DeliveryReason.MailboxUnknown)]
         [InlineData("failed", "5.1.10", DeliveryReason.MailboxUnknown)]
