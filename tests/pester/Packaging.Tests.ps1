@@ -27,8 +27,10 @@ BeforeDiscovery {
         $t = $queue.Dequeue()
         if ($t.IsArray) { $t = $t.GetElementType() }
         if ([Nullable]::GetUnderlyingType($t)) { $t = [Nullable]::GetUnderlyingType($t) }
-        # Enums and System types format themselves; only G5Mail's own records need views.
+        # Enums and System types format themselves; only G5Mail's own records need views. A collection (DeliveryReport's
+        # DocumentIdList) is shown by its items: Out-Default enumerates it, so a view of its own would never be used.
         if (-not $t.IsClass -or "$($t.Namespace)" -notlike 'G5Mail*' -or $types.ContainsKey($t.FullName)) { continue }
+        if ([System.Collections.IEnumerable].IsAssignableFrom($t)) { continue }
         $types[$t.FullName] = $t
         foreach ($p in $t.GetProperties()) { $queue.Enqueue($p.PropertyType) }
     }
