@@ -2,6 +2,8 @@ using System;
 using G5Mail.Core.Errors;
 using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
+using G5Mail.Core.Transports;
+using G5Mail.Core.Transports.Exchange;
 
 namespace G5Mail.Core.Mailbox
 {
@@ -26,7 +28,7 @@ namespace G5Mail.Core.Mailbox
                 case MailMethod.ExchangeOnline:
                     throw NotYet(method);
                 case MailMethod.Exchange:
-                    throw NotYet(method);
+                    return new EwsMailboxReader(TransportFactory.EwsOptions(settings, owner), log, owner);
                 case MailMethod.Outlook:
                     throw NotYet(method);
                 default:
