@@ -35,9 +35,19 @@ try {
     $credential = [pscredential]::new('ekonomi', (ConvertTo-SecureString $env:G5BENCH_PASSWORD -AsPlainText -Force))
     Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $(if ($server) { $server.SmtpPort } else { 25 }) `
         -ImapPort $(if ($server) { $server.ImapPort } else { $ImapPort }) -From 'ekonomi@bench.test' -Credential $credential
+    # What each attachment must hash to: doc0001.pdf... hold -SizeMB random bytes seeded with their number (the harness's sink
+    # makes them the same way).
+    $hashes = @{}
+    if ($Phase -eq 'Memory') {
+        foreach ($i in 1..$Count) {
+            $bytes = [byte[]]::new($SizeMB * 1MB)
+            [Random]::new($i).NextBytes($bytes)
+            $hashes["doc{0:D4}.pdf" -f $i] = [Convert]::ToHexString([Security.Cryptography.SHA256]::HashData($bytes)).ToLowerInvariant()
+        }
+        $bytes = $null
+    }
     if ($server) {
     # Fill the mailbox with G5Mail itself (one connection for the whole batch).
-    $hashes = @{}
     $documents = foreach ($i in 1..$Count) {
         $path = Join-Path $work ("doc{0:D4}.pdf" -f $i)
         if ($Phase -eq 'List') {
@@ -47,7 +57,6 @@ try {
             $bytes = [byte[]]::new($SizeMB * 1MB)
             [Random]::new($i).NextBytes($bytes)
             [IO.File]::WriteAllBytes($path, $bytes)
-            $hashes[[IO.Path]::GetFileName($path)] = (Get-FileHash -LiteralPath $path -Algorithm SHA256).Hash.ToLowerInvariant()
             $bytes = $null
         }
         [pscustomobject]@{ Path = $path; To = 'ekonomi@bench.test'; DocumentId = "F$i" }

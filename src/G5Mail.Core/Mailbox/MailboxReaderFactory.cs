@@ -30,7 +30,7 @@ namespace G5Mail.Core.Mailbox
                 case MailMethod.Exchange:
                     return new EwsMailboxReader(TransportFactory.EwsOptions(settings, owner), log, owner);
                 case MailMethod.Outlook:
-                    throw NotYet(method);
+                    return Transports.Outlook.OutlookMailboxReader.Create(log, string.IsNullOrWhiteSpace(mailbox) ? null : mailbox!.Trim());
                 default:
                     throw NotYet(method);
             }
