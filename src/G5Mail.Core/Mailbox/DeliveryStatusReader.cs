@@ -19,11 +19,12 @@ namespace G5Mail.Core.Mailbox
     /// Exchange Online, which are RFC 3464 reports (and carry X-MS-Exchange-Message-Is-Ndr).
     /// </summary>
     /// <remarks>
-    /// The status fields are read here rather than through MimeKit's MessageDeliveryStatus.StatusGroups: MimeKit 4.18
-    /// registers only message/delivery-status for that class (the global type is misspelt in its table, so an RFC 6533
-    /// part arrives as a plain MimePart), and a report's fields need the same reading either way. The part's decoded
-    /// bytes are read as UTF-8 (RFC 6533 3; plain RFC 3464 fields are US-ASCII, a subset), or as Latin-1 when they are
-    /// not valid UTF-8, so no byte is lost.
+    /// The status fields are read here from the part's decoded bytes rather than through MimeKit's
+    /// MessageDeliveryStatus.StatusGroups (which MimeKit 4.18 does create for both message/delivery-status and
+    /// message/global-delivery-status): a status part that is not a MessageDeliveryStatus (an unknown or hand-built shape)
+    /// reads the same way, a damaged part is reported with the line that is wrong, and the bytes are read as UTF-8
+    /// (RFC 6533 3; plain RFC 3464 fields are US-ASCII, a subset) or as Latin-1 when they are not valid UTF-8, so no
+    /// byte is lost or turned into an exception.
     /// </remarks>
     public static class DeliveryStatusReader
     {
