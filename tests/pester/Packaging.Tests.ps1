@@ -363,7 +363,7 @@ Import-Module G5Mail
 $r.Help = Get-G5HelpFacts
 $env:G5MAIL_CONFIG_DIR = $ConfigDir
 $r.SettingPath = (Get-G5MailSetting).Path
-$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding', 'G5Mail.ActivityResult', 'G5Mail.ActivitySummary' |
+$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding', 'G5Mail.ActivityResult', 'G5Mail.ActivitySummary', 'G5Mail.ReceivedMessage', 'G5Mail.ReceivedAttachment', 'G5Mail.DeliveryReport' |
         Where-Object { Get-FormatData -TypeName $_ })
 Unregister-PSResourceRepository -Name G5MailLocal
 $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
@@ -407,7 +407,7 @@ $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
             @($c.Examples).Count | Should -BeGreaterOrEqual 1
         }
         $h.About.Name | Should -Be 'about_G5Mail'
-        @($Installed.Views).Count | Should -Be 9
+        @($Installed.Views).Count | Should -Be 11
         $Installed.SettingPath | Should -BeLike ((Join-Path $TestDrive 'config-install') + '*')
     }
 
