@@ -24,6 +24,16 @@ namespace G5Mail.Commands
         protected override void OnEnd()
         {
             var settings = LoadSettings();
+            if (settings.Method == MailMethod.Outlook)
+            {
+                // Outlook turns a bounce into a report item without its machine-readable delivery-status part (and records no
+                // Message-ID of what it sends), so nothing could be matched: say so at once instead of reporting nothing.
+                ThrowTerminating(new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+                    "Get-G5DeliveryReport cannot read delivery reports through Outlook: Outlook keeps a bounce as a report item without the "
+                    + "delivery-status part the report is read from. Read the same mailbox with -Method Smtp (IMAP), ExchangeOnline or Exchange.",
+                    "Method"));
+            }
+
             ReceiveOptions options = CommonOptions();
             options.Query.DeliveryReportsOnly = true;
             string path = ResolveFileSystemPath(JournalPath, nameof(JournalPath), ErrorIds.JournalAccessFailed, "file");
