@@ -397,12 +397,10 @@ namespace G5Mail.Core.Transports.Imap
 
         /// <summary>
         /// RFC 3464 2 / RFC 6522: a delivery status notification is multipart/report with report-type delivery-status (RFC 6533:
-        /// global-delivery-status); the NDRs of Exchange and Exchange Online are the same shape.
+        /// global-delivery-status); the NDRs of Exchange and Exchange Online are the same shape. Null when the listing cannot
+        /// tell: a multipart/report whose parameters the server left out (they are BODYSTRUCTURE extension data, RFC 3501
+        /// 7.4.2, which smtp4dev 3.15 for one does not send); the content then tells.
         /// </summary>
-        /// <remarks>
-        /// Null (unknown: the run reads the MIME to tell) for a multipart/report whose BODYSTRUCTURE has no report-type: RFC 6522
-        /// requires the parameter, so its absence means the server sent no extension data (smtp4dev does not).
-        /// </remarks>
         internal static bool? IsDeliveryReport(BodyPart body)
         {
             if (!(body is BodyPartMultipart multipart) || !multipart.ContentType.IsMimeType("multipart", "report"))
