@@ -1,6 +1,7 @@
 # The main job, for real: starts smtp4dev on loopback, configures G5Mail in a throwaway settings folder,
 # creates sample Monitor G5 order documents (valid PDFs plus XML, Swedish text), sends them with Combine so that
-# at least one message is split, and shows where to read the mails.
+# at least one message is split, reads the mailbox back over IMAP (Receive-G5Mail) and finds a bounce about one of the
+# invoices (Get-G5DeliveryReport), and shows where to read the mails.
 param(
     [Parameter(Mandatory)] [string] $Root,
     [switch] $NoWait
@@ -14,14 +15,14 @@ $docs = Join-Path $work 'documents'
 New-Item -ItemType Directory -Path $docs -Force | Out-Null
 $env:G5MAIL_CONFIG_DIR = Join-Path $work 'config'
 
-$server = Start-Smtp4Dev
+$server = Start-Smtp4Dev -Imap
 try {
-    Write-Host "smtp4dev is listening on 127.0.0.1:$($server.SmtpPort) (SMTP); web page $($server.ApiUri)" -ForegroundColor Cyan
+    Write-Host "smtp4dev is listening on 127.0.0.1:$($server.SmtpPort) (SMTP) and $($server.ImapPort) (IMAP); web page $($server.ApiUri)" -ForegroundColor Cyan
 
     # As Monitor G5's "Skicka flera order/fakturor i samma e-postmeddelande": quotes, orders and invoices to one customer
     # share a message (each type its own); the texts are the built-in Swedish ones (MessageLanguage sv).
     Set-G5MailSetting -Scope System -Method Smtp -Server 127.0.0.1 -Port $server.SmtpPort -From 'Ölbryggeriet AB <order@olbryggeriet.example>' `
-        -MaxAttachmentSizeMB 10 -CombineDocuments -CombineDocumentTypes Offert, Orderbekräftelse, Faktura -MessageLanguage sv
+        -MaxAttachmentSizeMB 10 -CombineDocuments -CombineDocumentTypes Offert, Orderbekräftelse, Faktura -MessageLanguage sv -ImapPort $server.ImapPort
     Get-G5MailSetting | Format-List Method, Server, Port, UseSsl, From, MaxAttachmentSizeMB, CombineDocuments, CombineDocumentTypes, MessageLanguage
 
     # Four large orders to one customer (4 MiB each: 16 MiB in all, over the 10 MB limit -> split into parts),
@@ -63,7 +64,8 @@ try {
     Write-Host "Sending $($rows.Count) files from $csv ..." -ForegroundColor Cyan
 
     $watch = [Diagnostics.Stopwatch]::StartNew()
-    $results = Import-Csv $csv -Delimiter ';' | Send-G5Document
+    $journal = Join-Path $work 'journal.jsonl'
+    $results = Import-Csv $csv -Delimiter ';' | Send-G5Document -JournalPath $journal
     $watch.Stop()
     $results | Format-Table -AutoSize | Out-Host
     $results | Format-Table Status, To, Subject -AutoSize | Out-Host
@@ -97,6 +99,77 @@ try {
     if (@($synced | Where-Object Status -eq 'Created').Count -ne 2 -or $invitations -ne 2 -or @($again | Where-Object Status -ne 'Unchanged').Count -ne 0) {
         throw 'The demo did not sync the activities as planned.'
     }
+
+    # Reading mail with the same settings: smtp4dev serves everything it received over IMAP, as one mailbox. The documents
+    # come back as attachments, saved under safe names and compared with the files sent.
+    $imapAccount = [pscredential]::new('order@olbryggeriet.example', (ConvertTo-SecureString 'demo' -AsPlainText -Force))
+    $inbox = Join-Path $work 'inkommande'
+    Write-Host "Reading the mailbox back over IMAP ..." -ForegroundColor Cyan
+    $received = @(Receive-G5Mail -Credential $imapAccount -SaveAttachmentsTo $inbox)
+    $received | Format-Table -AutoSize | Out-Host
+    $sentHashes = @{}
+    foreach ($row in $rows) { $sentHashes[[IO.Path]::GetFileName($row.Path)] = (Get-FileHash -LiteralPath $row.Path -Algorithm SHA256).Hash.ToLowerInvariant() }
+    $saved = @($received.Attachments | Where-Object { $sentHashes.ContainsKey($_.Name) })
+    $same = @($saved | Where-Object { $sentHashes[$_.Name] -eq $_.Sha256 })
+    Write-Host ("{0} messages read; {1} of the {2} document files came back byte for byte into {3}." -f $received.Count, $same.Count, $rows.Count, $inbox) -ForegroundColor Green
+    if ($received.Count -ne $arrived.Count + $invitations -or $same.Count -ne $rows.Count) {
+        throw 'The demo did not read back every message and file as planned.'
+    }
+
+    # A bounce: the customer's server refuses the address of the invoice message (RFC 3464, as Postfix writes it, with the
+    # returned headers). Get-G5DeliveryReport ties it to the invoices through the journal.
+    $invoice = $results | Where-Object { $_.DocumentIds -contains '3001' } | Select-Object -First 1
+    $bounce = @"
+From: Mail Delivery System <MAILER-DAEMON@mx.kvarnbacken.example>
+To: order@olbryggeriet.example
+Subject: Undelivered Mail Returned to Sender
+Date: $([DateTimeOffset]::Now.ToString('r'))
+Message-ID: <bounce.$([guid]::NewGuid().ToString('N'))@mx.kvarnbacken.example>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain; charset=utf-8
+
+This is the mail system at host mx.kvarnbacken.example. Your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.kvarnbacken.example
+
+Final-Recipient: rfc822; order@kvarnbacken.example
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 <order@kvarnbacken.example>: Recipient address rejected: User unknown
+
+--B
+Content-Type: text/rfc822-headers
+
+From: order@olbryggeriet.example
+To: order@kvarnbacken.example
+Subject: $($invoice.Subject)
+Message-ID: <$($invoice.MessageId.Trim('<', '>'))>
+
+--B--
+"@
+    $null = Get-MimeKitType
+    if (-not ('MailKit.Net.Smtp.SmtpClient' -as [type])) { Add-Type -Path (Join-Path $Root 'artifacts/G5Mail/lib/MailKit.dll') }
+    $stream = [IO.MemoryStream]::new([Text.Encoding]::UTF8.GetBytes($bounce.Replace("`r`n", "`n").Replace("`n", "`r`n")))
+    $smtp = [MailKit.Net.Smtp.SmtpClient]::new()
+    try {
+        $smtp.Connect('127.0.0.1', $server.SmtpPort, [MailKit.Security.SecureSocketOptions]::None)
+        $null = $smtp.Send([MimeKit.MimeMessage]::Load($stream))
+        $smtp.Disconnect($true)
+    }
+    finally { $smtp.Dispose(); $stream.Dispose() }
+    Write-Host "Which documents bounced? ..." -ForegroundColor Cyan
+    $reports = @(Get-G5DeliveryReport -JournalPath $journal -Credential $imapAccount)
+    $reports | Format-Table -AutoSize | Out-Host
+    if ($reports.Count -ne 1 -or $reports[0].Reason -ne 'MailboxUnknown' -or $reports[0].DocumentIds -notcontains '3001') {
+        throw 'The demo did not find the bounce as planned.'
+    }
+    Write-Host ("Invoices {0} did not reach {1}: {2} ({3})." -f $reports[0].DocumentIds, $reports[0].Recipient, $reports[0].Reason, $reports[0].Status) -ForegroundColor Green
 
     Write-Host "Open $($server.ApiUri) in a browser to read the mails." -ForegroundColor Cyan
     if (-not $NoWait) {

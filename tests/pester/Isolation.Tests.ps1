@@ -155,7 +155,7 @@ Describe 'G5Mail next to other versions of MSAL and MimeKit' {
         Assert-AllStepsSucceeded $result
         Assert-Delivered $result 4
         Assert-Isolated $result
-        $result.CmdletsAfterReimport | Should -Be @('Get-G5MailSetting', 'Get-G5SecretExpiry', 'Send-G5Document', 'Set-G5MailSetting', 'Sync-G5Activity', 'Test-G5MailServer')
+        $result.CmdletsAfterReimport | Should -Be @('Get-G5DeliveryReport', 'Get-G5MailSetting', 'Get-G5SecretExpiry', 'Receive-G5Mail', 'Send-G5Document', 'Set-G5MailSetting', 'Sync-G5Activity', 'Test-G5MailServer')
         @($result.Assemblies | Where-Object Name -eq 'G5Mail').Count | Should -Be 1
         # The psm1 names the public types while the module is imported, and forgets them with Remove-Module.
         $result.TypeNamedWhileImported | Should -BeTrue
