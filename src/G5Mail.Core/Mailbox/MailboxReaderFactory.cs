@@ -19,7 +19,7 @@ namespace G5Mail.Core.Mailbox
                 case MailMethod.Smtp:
                     throw NotYet(method);
                 case MailMethod.ExchangeOnline:
-                    throw NotYet(method);
+                    return Transports.ExchangeOnline.GraphMailboxReader.Create(settings, log, owner);
                 case MailMethod.Exchange:
                     throw NotYet(method);
                 case MailMethod.Outlook:
