@@ -426,7 +426,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                     return (id, GraphClient.ReadString(created.Body, "displayName") ?? name);
                 }
             }
-            catch (G5MailErrorException ex) when (ex.Cause != null && ex.Cause.StartsWith("HTTP 409", StringComparison.Ordinal))
+            catch (G5MailErrorException ex) when (ex.Cause != null && ex.Cause.IndexOf("ErrorFolderExists", StringComparison.OrdinalIgnoreCase) >= 0)
             {
                 _log.Verbose($"Exchange Online: the folder '{name}' already exists in {_mailbox} ({ex.Cause}).");
             }
