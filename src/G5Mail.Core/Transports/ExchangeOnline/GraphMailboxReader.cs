@@ -63,12 +63,13 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         private string? _folderName;
 
         /// <param name="mailbox">Whose mailbox: -Mailbox, or the settings' From.</param>
-        public GraphMailboxReader(ExchangeOnlineOptions options, IAccessTokenSource tokens, IRunLog log, string mailbox, GraphClient? client = null)
+        /// <param name="handler">The HTTP handler (tests: one that trusts the stand-in's CA); null for the system's.</param>
+        public GraphMailboxReader(ExchangeOnlineOptions options, IAccessTokenSource tokens, IRunLog log, string mailbox, HttpMessageHandler? handler = null)
         {
             _options = options ?? throw new ArgumentNullException(nameof(options));
             _log = log ?? NullRunLog.Instance;
             _mailbox = string.IsNullOrWhiteSpace(mailbox) ? throw new ArgumentException("A mailbox is needed.", nameof(mailbox)) : mailbox.Trim();
-            _graph = client ?? new GraphClient(options, tokens, _log, new RetryPolicy(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), MaxServerWait));
+            _graph = new GraphClient(options, tokens, _log, new RetryPolicy(3, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), MaxServerWait), handler);
             // As GraphCalendarTransport decides: /me for a signed-in user reading their own mailbox, /users/{address} otherwise
             // (app-only tokens; a delegated user reading a shared mailbox, where Exchange's folder permissions decide).
             _path = !_options.IsAppOnly && string.Equals(_mailbox, _options.UserName, StringComparison.OrdinalIgnoreCase)
@@ -573,7 +574,9 @@ namespace G5Mail.Core.Transports.ExchangeOnline
 
             return string.IsNullOrWhiteSpace(name) || string.Equals(name, address, StringComparison.OrdinalIgnoreCase)
                 ? address
-                : new MimeKit.MailboxAddress(name, address!).ToString();
+                : (name!.IndexOfAny(new[] { '"', ',', ';', '<', '>', '@', '(', ')', ':', '\\' }) >= 0
+                    ? "\"" + name.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
+                    : name) + " <" + address + ">";
         }
 
         private static IReadOnlyList<string> Addresses(JsonElement item, string property)
