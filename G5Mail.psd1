@@ -13,9 +13,9 @@
     Copyright            = '(c) G5Mail. MIT License.'
     Description          = 'Send Monitor G5 business documents (orders, purchase orders, invoices) by e-mail: SMTP, Exchange Online (OAuth 2.0), Exchange on-premises (EWS) and Outlook.'
     PowerShellVersion    = '5.1'
-    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/SendSummary.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml', 'artifacts/G5Mail/ActivityResult.Format.ps1xml', 'artifacts/G5Mail/ActivitySummary.Format.ps1xml')
+    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/SendSummary.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml', 'artifacts/G5Mail/ActivityResult.Format.ps1xml', 'artifacts/G5Mail/ActivitySummary.Format.ps1xml', 'artifacts/G5Mail/ReceivedMessage.Format.ps1xml')
     FunctionsToExport    = @()
-    CmdletsToExport      = @('Set-G5MailSetting', 'Get-G5MailSetting', 'Send-G5Document', 'Test-G5MailServer', 'Get-G5SecretExpiry', 'Sync-G5Activity')
+    CmdletsToExport      = @('Set-G5MailSetting', 'Get-G5MailSetting', 'Send-G5Document', 'Test-G5MailServer', 'Get-G5SecretExpiry', 'Sync-G5Activity', 'Receive-G5Mail')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

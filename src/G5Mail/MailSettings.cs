@@ -57,6 +57,18 @@ namespace G5Mail
         /// <summary>The template file (full path).</summary>
         public string? TemplatePath { get; private set; }
 
+        /// <summary>Method Smtp: the IMAP server Receive-G5Mail reads (not set = Server).</summary>
+        public string? ImapServer { get; private set; }
+
+        /// <summary>Method Smtp: the IMAP port (0 = 993 with UseSsl, else 143).</summary>
+        public int? ImapPort { get; private set; }
+
+        /// <summary>
+        /// Effective with Method Smtp (or none yet): where and how Receive-G5Mail will read the mailbox, e.g.
+        /// "imap.example.com:993 (TLS)" or "imap.example.com:143 (STARTTLS)"; null when no server is set.
+        /// </summary>
+        public string? ImapEndpoint { get; private set; }
+
         /// <summary>Effective only: one property per setting saying where its value comes from (System, User or Default).</summary>
         public PSObject? Source { get; private set; }
 
@@ -99,6 +111,10 @@ namespace G5Mail
                 CombineDocumentTypes = s.CombineDocumentTypes,
                 MessageLanguage = s.MessageLanguage,
                 TemplatePath = s.TemplatePath,
+                ImapServer = s.ImapServer,
+                ImapPort = s.ImapPort,
+                ImapEndpoint = view.Scope == SettingsScope.Effective && (s.Method == null || s.Method == MailMethod.Smtp)
+                    ? G5Mail.Core.Transports.Imap.ImapEndpoint.Describe(s) : null,
                 Findings = view.Findings.ToArray(),
             };
 

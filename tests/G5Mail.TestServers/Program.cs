@@ -17,6 +17,11 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        if (args.Length > 0 && args[0] == "imap-tls-front")
+        {
+            return await ImapTlsFront.RunAsync(args);
+        }
+
         string? configArg = null;
         int? parentPid = null;
         for (int i = 0; i < args.Length; i++)

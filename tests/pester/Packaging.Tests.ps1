@@ -405,7 +405,7 @@ $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
             @($c.Examples).Count | Should -BeGreaterOrEqual 1
         }
         $h.About.Name | Should -Be 'about_G5Mail'
-        @($Installed.Views).Count | Should -Be 8
+        @($Installed.Views).Count | Should -Be 9
         $Installed.SettingPath | Should -BeLike ((Join-Path $TestDrive 'config-install') + '*')
     }
 

@@ -50,14 +50,19 @@ function Start-Smtp4Dev {
         [string[]] $ExtraArguments,
         # A fixed SMTP port (e.g. 465, whose number selects TLS on connect) and a loopback address of its own for it.
         [int] $SmtpPort,
-        [string] $BindAddress = '127.0.0.1'
+        [string] $BindAddress = '127.0.0.1',
+        # Serve what smtp4dev received over IMAP (plain text only: smtp4dev's IMAP has no TLS; see Start-ImapTlsFront).
+        # -Imap picks a free port; -ImapPort N a fixed one. The result's ImapPort is 0 when IMAP is off.
+        [switch] $Imap,
+        [int] $ImapPort
     )
     $smtpPort = if ($SmtpPort) { $SmtpPort } else { Get-FreeTcpPort }
+    $imapPortUsed = if ($ImapPort) { $ImapPort } elseif ($Imap) { Get-FreeTcpPort } else { 0 }
     $webPort = Get-FreeTcpPort
     $dataDir = Join-Path ([IO.Path]::GetTempPath()) ("g5mail-smtp4dev-" + [guid]::NewGuid().ToString('N'))
     New-Item -ItemType Directory -Path $dataDir | Out-Null
     $arguments = @(
-        'smtp4dev', '--db=', "--smtpport=$smtpPort", '--imapport=', '--pop3port=', "--bindaddress=$BindAddress",
+        'smtp4dev', '--db=', "--smtpport=$smtpPort", "--imapport=$(if ($imapPortUsed) { $imapPortUsed })", '--pop3port=', "--bindaddress=$BindAddress",
         "--urls=http://127.0.0.1:$webPort", '--nousersettings', '--hostname=localhost', '--messagestokeep=5000',
         '--sessionstokeep=50', "--baseappdatapath=$dataDir", "--tlsmode=$TlsMode"
     )
@@ -97,6 +102,7 @@ function Start-Smtp4Dev {
     $server = [pscustomobject]@{
         Process  = $process
         SmtpPort = $smtpPort
+        ImapPort = $imapPortUsed
         Address  = $BindAddress
         WebPort  = $webPort
         ApiUri   = "http://127.0.0.1:$webPort"
@@ -105,7 +111,8 @@ function Start-Smtp4Dev {
         Writer   = $writer
         ErrorWriter = $errorWriter
     }
-    if (-not (Wait-TcpPort -Port $smtpPort -Address $BindAddress -Process $process) -or -not (Wait-Smtp4DevApi $server)) {
+    if (-not (Wait-TcpPort -Port $smtpPort -Address $BindAddress -Process $process) -or -not (Wait-Smtp4DevApi $server) -or
+        ($imapPortUsed -and -not (Wait-TcpPort -Port $imapPortUsed -Address $BindAddress -Process $process))) {
         Stop-Smtp4Dev $server
         throw "smtp4dev did not start: $(Get-Content $log, "$log.stderr" -Raw -ErrorAction SilentlyContinue)"
     }

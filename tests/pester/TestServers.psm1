@@ -423,5 +423,69 @@ function Set-G5TestServerFault {
 
 #endregion
 
-Export-ModuleMember -Function New-G5TestPki, Install-G5TestPki, Remove-G5TestPki, New-G5TestServerConfig, Start-G5TestServer,
+#region IMAP TLS front
+
+function Start-ImapTlsFront {
+    <#
+    .SYNOPSIS
+        TLS in front of smtp4dev's plain-text IMAP (see tests/G5Mail.TestServers/ImapTlsFront.cs): -Mode TlsOnConnect (the
+        993 style) or StartTls (CAPABILITY adds STARTTLS and LOGINDISABLED; nothing but CAPABILITY/NOOP/LOGOUT/STARTTLS before TLS).
+    .OUTPUTS
+        G5Mail.ImapTlsFront: Port, Process, LogPath (one line per IMAP command the clients sent: "C1 LOGIN"; names only).
+    #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [int] $UpstreamPort,
+        [Parameter(Mandatory)] [ValidateSet('TlsOnConnect', 'StartTls')] [string] $Mode,
+        # A PFX with its key and no password (New-G5TestPki's Server, SelfSigned, Expired...).
+        [Parameter(Mandatory)] [string] $CertificatePath,
+        [int] $TimeoutSeconds = 30,
+        [string] $ServerPath,
+        [ValidateSet('Debug', 'Release')] [string] $Configuration = 'Release'
+    )
+    $dll = Get-ServerDll -ServerPath $ServerPath -Configuration $Configuration
+    if (-not (Test-Path $dll)) { throw "The test server is not built: '$dll' does not exist." }
+    $log = Join-Path ([System.IO.Path]::GetTempPath()) ('g5mail-imapfront-' + [guid]::NewGuid().ToString('N').Substring(0, 8) + '.log')
+    $dotnet = (Get-Command dotnet -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+    $psi = [System.Diagnostics.ProcessStartInfo]::new($dotnet)
+    foreach ($a in @($dll, 'imap-tls-front', '--upstream-port', "$UpstreamPort", '--mode', $Mode, '--certificate', $CertificatePath,
+            '--log', $log, '--parent-pid', "$PID")) { $psi.ArgumentList.Add($a) }
+    $psi.RedirectStandardInput = $true
+    $psi.RedirectStandardOutput = $true
+    $psi.RedirectStandardError = $true
+    $psi.UseShellExecute = $false
+    $process = [System.Diagnostics.Process]::Start($psi)
+    $stderr = $process.StandardError.ReadToEndAsync()
+    $line = $process.StandardOutput.ReadLineAsync()
+    if (-not $line.Wait([timespan]::FromSeconds($TimeoutSeconds)) -or $null -eq $line.Result -or -not $line.Result.StartsWith('G5MAIL-IMAPFRONT-READY ')) {
+        if (-not $process.HasExited) { $process.Kill($true) }
+        $err = if ($stderr.Wait(2000)) { $stderr.Result.Trim() } else { '' }
+        throw "The IMAP TLS front did not start. $err"
+    }
+    [pscustomobject]@{
+        PSTypeName = 'G5Mail.ImapTlsFront'
+        Port       = [int] $line.Result.Split(' ')[1]
+        Mode       = $Mode
+        Process    = $process
+        LogPath    = $log
+    }
+}
+
+function Get-ImapTlsFrontCommand {
+    <# .SYNOPSIS The IMAP commands the front relayed so far ("C1 LOGIN", names only). #>
+    param([Parameter(Mandatory)] [psobject] $Front)
+    if (Test-Path $Front.LogPath) { @(Get-Content -LiteralPath $Front.LogPath) } else { @() }
+}
+
+function Stop-ImapTlsFront {
+    param([psobject] $Front)
+    if (-not $Front) { return }
+    try { $Front.Process.StandardInput.Close() } catch { }
+    if (-not $Front.Process.WaitForExit(5000)) { try { $Front.Process.Kill($true) } catch { } }
+    Remove-Item -LiteralPath $Front.LogPath -Force -ErrorAction SilentlyContinue
+}
+
+#endregion
+
+Export-ModuleMember -Function Start-ImapTlsFront, Get-ImapTlsFrontCommand, Stop-ImapTlsFront, New-G5TestPki, Install-G5TestPki, Remove-G5TestPki, New-G5TestServerConfig, Start-G5TestServer,
     Stop-G5TestServer, Get-G5TestServerStats, Reset-G5TestServer, Set-G5TestServerFault

@@ -50,7 +50,16 @@ namespace G5Mail.Core.Files
         /// <paramref name="names"/> that does not exist yet, never replacing a file (see <see cref="PublishNew"/>).
         /// Returns the full path written, or null when every name was taken.
         /// </summary>
-        public static string? WriteNew(string folder, IEnumerable<string> names, Action<Stream> content, FileProtection protection)
+        public static string? WriteNew(string folder, IEnumerable<string> names, Action<Stream> content, FileProtection protection) =>
+            WriteNewOrSame(folder, names, content, protection, null);
+
+        /// <summary>
+        /// As <see cref="WriteNew"/>, but a name whose existing file <paramref name="isSame"/> finds equal to what was
+        /// written (checked after <paramref name="content"/> ran) is returned as it is and the new copy dropped: a rerun
+        /// that writes the same content again finds its earlier file instead of adding "name (2)".
+        /// </summary>
+        public static string? WriteNewOrSame(string folder, IEnumerable<string> names, Action<Stream> content, FileProtection protection,
+            Func<string, bool>? isSame)
         {
             folder = Path.GetFullPath(folder);
             string temp = WriteTemp(folder, ".new.", content, protection, null);
@@ -59,9 +68,24 @@ namespace G5Mail.Core.Files
                 foreach (string name in names)
                 {
                     string candidate = Path.Combine(folder, name);
-                    if (!File.Exists(candidate) && !Directory.Exists(candidate) && PublishNew(temp, candidate))
+                    if (File.Exists(candidate))
+                    {
+                        if (isSame != null && isSame(candidate))
+                        {
+                            return candidate;
+                        }
+
+                        continue;
+                    }
+
+                    if (!Directory.Exists(candidate) && PublishNew(temp, candidate))
                     {
                         return candidate;
+                    }
+
+                    if (isSame != null && File.Exists(candidate) && isSame(candidate))
+                    {
+                        return candidate; // another process was first with the same content
                     }
                 }
 

@@ -17,7 +17,12 @@ namespace G5Mail.Core.Mailbox
             switch (method)
             {
                 case MailMethod.Smtp:
-                    throw NotYet(method);
+                    return new Transports.Imap.ImapMailboxReader(new Transports.Imap.ImapReaderOptions(
+                        Transports.Imap.ImapEndpoint.Resolve(settings), Transports.TransportFactory.CreateCertificatePolicy(settings))
+                    {
+                        Credential = settings.Credential,
+                        Timeout = Transports.TransportFactory.TimeoutOf(settings),
+                    }, log);
                 case MailMethod.ExchangeOnline:
                     return Transports.ExchangeOnline.GraphMailboxReader.Create(settings, log, owner);
                 case MailMethod.Exchange:

@@ -96,6 +96,9 @@ namespace G5Mail.Core.Settings
             SettingDefinition.Of<DocumentType[]?>("CombineDocumentTypes", SettingKind.EnumList, null, s => s.CombineDocumentTypes, (s, v) => s.CombineDocumentTypes = v),
             SettingDefinition.Of<string?>("MessageLanguage", SettingKind.Text, Defaults.MessageLanguage, s => s.MessageLanguage, (s, v) => s.MessageLanguage = v),
             SettingDefinition.Of<string?>("TemplatePath", SettingKind.Text, null, s => s.TemplatePath, (s, v) => s.TemplatePath = v),
+            // No default: unset means Server (the one mail server that sends and holds the mailbox).
+            SettingDefinition.Of<string?>("ImapServer", SettingKind.Text, null, s => s.ImapServer, (s, v) => s.ImapServer = v),
+            SettingDefinition.Of<int?>("ImapPort", SettingKind.Integer, Defaults.ImapPort, s => s.ImapPort, (s, v) => s.ImapPort = v),
         };
 
         private static readonly Dictionary<string, SettingDefinition> ByName =

@@ -17,6 +17,8 @@ namespace G5Mail.Core.Settings
         public bool? CombineDocuments { get; set; }
         public double? MaxAttachmentSizeMB { get; set; }
         public int? TimeoutSeconds { get; set; }
+        public string? ImapServer { get; set; }
+        public int? ImapPort { get; set; }
 
         public void ApplyTo(SettingValues settings)
         {
@@ -29,6 +31,8 @@ namespace G5Mail.Core.Settings
             settings.CombineDocuments = CombineDocuments ?? settings.CombineDocuments;
             settings.MaxAttachmentSizeMB = MaxAttachmentSizeMB ?? settings.MaxAttachmentSizeMB;
             settings.TimeoutSeconds = TimeoutSeconds ?? settings.TimeoutSeconds;
+            settings.ImapServer = ImapServer ?? settings.ImapServer;
+            settings.ImapPort = ImapPort ?? settings.ImapPort;
         }
     }
 }

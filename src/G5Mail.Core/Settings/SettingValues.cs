@@ -41,13 +41,19 @@ namespace G5Mail.Core.Settings
         /// <summary>Full path of the template file (JSON or .psd1) with subjects and texts per language and document type.</summary>
         public string? TemplatePath { get; set; }
 
+        /// <summary>The IMAP server that Receive-G5Mail reads with Method Smtp; not set = Server.</summary>
+        public string? ImapServer { get; set; }
+
+        /// <summary>0 = 993 (TLS on connect) with UseSsl, else 143 (STARTTLS, required unless the server is on loopback).</summary>
+        public int? ImapPort { get; set; }
+
         /// <summary>Setting names, exactly as the contract spells them (parameter and property names).</summary>
         public static readonly string[] Names =
         {
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
             "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
-            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath",
+            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath", "ImapServer", "ImapPort",
         };
     }
 
@@ -55,6 +61,7 @@ namespace G5Mail.Core.Settings
     public static class Defaults
     {
         public const int Port = 0;
+        public const int ImapPort = 0;
         public const bool UseSsl = false;
         public const AuthenticationFlow Flow = AuthenticationFlow.ClientSecret;
         public const double MaxAttachmentSizeMB = 10;

@@ -47,6 +47,10 @@ namespace G5Mail.Core.Settings
                     return ValidateServer(AsText(setting, value));
                 case "Port":
                     return ValidatePort(AsInteger(setting, value));
+                case "ImapServer":
+                    return ValidateImapServer(AsText(setting, value));
+                case "ImapPort":
+                    return ValidateImapPort(AsInteger(setting, value));
                 case "UseSsl":
                 case "CombineDocuments":
                 case "SkipCertificateCheck":
@@ -93,6 +97,37 @@ namespace G5Mail.Core.Settings
             }
 
             return (int)port;
+        }
+
+        /// <summary>ImapPort: a whole number from 0 to 65535 (0 = 993 with UseSsl, else 143).</summary>
+        public static int ValidateImapPort(long port)
+        {
+            if (port < 0 || port > 65535)
+            {
+                throw Invalid("ImapPort", port.ToString(CultureInfo.InvariantCulture),
+                    "use a whole number from 0 to 65535 (0 = the standard port: 993 with TLS when UseSsl is set, else 143 with STARTTLS)");
+            }
+
+            return (int)port;
+        }
+
+        /// <summary>ImapServer: a DNS name or IP address (never a URL: IMAP has none).</summary>
+        public static string ValidateImapServer(string server)
+        {
+            if (server.IndexOf("://", StringComparison.Ordinal) < 0)
+            {
+                try
+                {
+                    return ValidateServer(server);
+                }
+                catch (G5MailErrorException)
+                {
+                    // Reported below with the IMAP setting's name and words.
+                }
+            }
+
+            throw Invalid("ImapServer", server,
+                "use a DNS name (imap.example.com) or an IP address (192.0.2.10) of the IMAP server; give the port with -ImapPort");
         }
 
         /// <summary>Server: a DNS name or IP address; for Exchange also a full https EWS URL.</summary>

@@ -122,13 +122,22 @@ namespace G5Mail.Commands
         [Parameter]
         public string? TemplatePath { get; set; }
 
+        /// <summary><para type="description">Method Smtp: the IMAP server Receive-G5Mail reads the mailbox from; not set = Server.</para></summary>
+        [Parameter]
+        public string? ImapServer { get; set; }
+
+        /// <summary><para type="description">Method Smtp: the IMAP port, 0 to 65535; 0 (default) means 993 with TLS on connect when
+        /// UseSsl is set, else 143 with STARTTLS (required unless the server is this computer).</para></summary>
+        [Parameter]
+        public int ImapPort { get; set; }
+
         /// <summary><para type="description">Settings to remove from this scope (a User value then falls back to System).</para></summary>
         [Parameter]
         [ValidateSet(
             "Method", "Server", "Port", "UseSsl", "Credential", "From", "ClientId", "TenantId", "AuthenticationFlow",
             "ClientSecret", "ClientSecretExpiresOn", "MaxAttachmentSizeMB", "CombineDocuments", "SendCopyToSelf",
             "ExchangeOnlineProtocol", "AuthorityHost", "GraphEndpoint", "CertificateThumbprint", "SkipCertificateCheck",
-            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath")]
+            "TimeoutSeconds", "CombineDocumentTypes", "MessageLanguage", "TemplatePath", "ImapServer", "ImapPort")]
         public string[]? Clear { get; set; }
 
         /// <summary><para type="description">Return the scope's settings after the change.</para></summary>

@@ -32,15 +32,6 @@ namespace G5Mail.Core.Transports.Drafts
 
         private const string Extension = ".eml";
 
-        private static readonly HashSet<char> Invalid = new HashSet<char>(
-            Path.GetInvalidFileNameChars().Concat(new[] { '<', '>', ':', '"', '/', '\\', '|', '?', '*' }));
-
-        private static readonly HashSet<string> DeviceNames = new HashSet<string>(
-            new[] { "CON", "PRN", "AUX", "NUL" }
-                .Concat(Enumerable.Range(0, 10).Select(i => "COM" + i))
-                .Concat(Enumerable.Range(0, 10).Select(i => "LPT" + i)),
-            StringComparer.OrdinalIgnoreCase);
-
         public DraftWriter(string directory)
         {
             if (string.IsNullOrWhiteSpace(directory))
@@ -117,7 +108,7 @@ namespace G5Mail.Core.Transports.Drafts
             }
 
             string suffix = partCount > 1 ? $"_part{part}of{partCount}" : string.Empty;
-            List<string> ids = documentIds.Select(Clean).Where(id => id.Length > 0).ToList();
+            List<string> ids = documentIds.Select(SafeFileName.Clean).Where(id => id.Length > 0).ToList();
             if (ids.Count == 0)
             {
                 ids.Add("document");
@@ -129,7 +120,7 @@ namespace G5Mail.Core.Transports.Drafts
             {
                 int left = ids.Count - used - 1;
                 string more = left > 0 ? $"_and{left}more" : string.Empty;
-                if (Utf8(joined + "_" + ids[used] + more + suffix) > MaxNameBytes)
+                if (SafeFileName.Utf8(joined + "_" + ids[used] + more + suffix) > MaxNameBytes)
                 {
                     break;
                 }
@@ -140,52 +131,9 @@ namespace G5Mail.Core.Transports.Drafts
 
             string name = joined.ToString();
             string tail = (used < ids.Count ? $"_and{ids.Count - used}more" : string.Empty) + suffix;
-            name = Truncate(name, MaxNameBytes - Utf8(tail)).TrimEnd(' ', '.') + tail;
+            name = SafeFileName.Truncate(name, MaxNameBytes - SafeFileName.Utf8(tail)).TrimEnd(' ', '.') + tail;
 
-            int dot = name.IndexOf('.');
-            string stem = (dot < 0 ? name : name.Substring(0, dot)).TrimEnd(' ');
-            return DeviceNames.Contains(stem) ? "_" + name : name;
-        }
-
-        /// <summary>One id as file-name text: invalid and control characters become "_"; no leading or trailing dots or spaces.</summary>
-        private static string Clean(string id)
-        {
-            var text = new StringBuilder(id?.Length ?? 0);
-            foreach (char c in id ?? string.Empty)
-            {
-                text.Append(c < 32 || c == 127 || Invalid.Contains(c) ? '_' : c);
-            }
-
-            // A trailing dot or space is dropped by Windows, a leading dot hides the file on Unix.
-            return text.ToString().Trim(' ', '.');
-        }
-
-        private static int Utf8(string text) => Encoding.UTF8.GetByteCount(text);
-
-        /// <summary>The longest prefix of <paramref name="text"/> within <paramref name="maxBytes"/> UTF-8 bytes, never splitting a surrogate pair.</summary>
-        private static string Truncate(string text, int maxBytes)
-        {
-            if (Utf8(text) <= maxBytes)
-            {
-                return text;
-            }
-
-            int length = 0;
-            int bytes = 0;
-            while (length < text.Length)
-            {
-                int width = char.IsHighSurrogate(text[length]) && length + 1 < text.Length ? 2 : 1;
-                int size = Encoding.UTF8.GetByteCount(text.Substring(length, width));
-                if (bytes + size > maxBytes)
-                {
-                    break;
-                }
-
-                bytes += size;
-                length += width;
-            }
-
-            return text.Substring(0, length);
+            return SafeFileName.AvoidDeviceName(name);
         }
     }
 }

@@ -123,14 +123,8 @@ namespace G5Mail.Core.Transports.Smtp
             string server = endpoint.ToString();
             switch (ex)
             {
-                case SslHandshakeException _ when certificates.LastSeen != null && !certificates.MatchesPin(certificates.LastSeen):
-                    return new G5MailErrorException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
-                        $"The certificate of '{endpoint.Host}' (thumbprint {certificates.LastSeen.Thumbprint}) is not the pinned one " +
-                        $"({certificates.PinnedThumbprint}). If the server's certificate was renewed, update CertificateThumbprint.", server, ex);
-                case SslHandshakeException _ when certificates.LastSeen != null && certificates.LastSeen.PolicyErrors != System.Net.Security.SslPolicyErrors.None
-                                                  && !certificates.SkipCheck:
-                    return new G5MailErrorException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
-                        certificates.LastSeen.Describe(endpoint.Host), server, ex);
+                case SslHandshakeException _ when Certificate(ex, endpoint.Host, server, certificates) is G5MailErrorException certificate:
+                    return certificate;
                 case SslHandshakeException _:
                     return new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
                         $"The TLS handshake with {server} failed. " + (endpoint.Port == 465
@@ -201,19 +195,46 @@ namespace G5Mail.Core.Transports.Smtp
             return new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.InvalidOperation, $"{server} refused the message: {reply}", server, ex);
         }
 
-        private static G5MailErrorException MapSocket(SocketException ex, SmtpEndpoint endpoint)
+        private static G5MailErrorException MapSocket(SocketException ex, SmtpEndpoint endpoint) =>
+            Socket(ex, endpoint.Host, endpoint.Port, endpoint.ToString(), "Server", "Port (0 = 25, or 587 with UseSsl)");
+
+        /// <summary>
+        /// A handshake that failed because of the server's certificate (not the pinned one, or rejected by validation), as
+        /// CertificateInvalid; null when the handshake failed for another reason. Shared by the SMTP and IMAP transports.
+        /// </summary>
+        internal static G5MailErrorException? Certificate(Exception ex, string host, string server, CertificatePolicy certificates)
         {
-            string server = endpoint.ToString();
+            if (certificates.LastSeen != null && !certificates.MatchesPin(certificates.LastSeen))
+            {
+                return new G5MailErrorException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError,
+                    $"The certificate of '{host}' (thumbprint {certificates.LastSeen.Thumbprint}) is not the pinned one " +
+                    $"({certificates.PinnedThumbprint}). If the server's certificate was renewed, update CertificateThumbprint.", server, ex);
+            }
+
+            if (certificates.LastSeen != null && certificates.LastSeen.PolicyErrors != System.Net.Security.SslPolicyErrors.None && !certificates.SkipCheck)
+            {
+                return new G5MailErrorException(ErrorIds.CertificateInvalid, ErrorKind.SecurityError, certificates.LastSeen.Describe(host), server, ex);
+            }
+
+            return null;
+        }
+
+        /// <summary>
+        /// A connection that failed at the socket, as ConnectionFailed with the settings to check (<paramref name="serverSetting"/>,
+        /// <paramref name="portAdvice"/>: "Port (0 = 25, or 587 with UseSsl)"). Shared by the SMTP and IMAP transports.
+        /// </summary>
+        internal static G5MailErrorException Socket(SocketException ex, string host, int port, string server, string serverSetting, string portAdvice)
+        {
             switch (ex.SocketErrorCode)
             {
                 case SocketError.HostNotFound:
                 case SocketError.NoData:
                 case SocketError.TryAgain:
                     return new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                        $"The server name '{endpoint.Host}' could not be resolved. Check Server (Set-G5MailSetting -Server <name>).", server, ex);
+                        $"The server name '{host}' could not be resolved. Check {serverSetting} (Set-G5MailSetting -{serverSetting} <name>).", server, ex);
                 case SocketError.ConnectionRefused:
                     return new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
-                        $"{server} refused the connection: nothing listens on port {endpoint.Port}. Check Port (0 = 25, or 587 with UseSsl).", server, ex);
+                        $"{server} refused the connection: nothing listens on port {port}. Check {portAdvice}.", server, ex);
                 case SocketError.TimedOut:
                     return new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.OperationTimeout,
                         $"{server} did not answer. Check the server name, port and firewall.", server, ex);
