@@ -300,14 +300,10 @@ public static class GraphMailboxEndpoints
 
     private static async Task<IResult> UpdateAsync(HttpContext ctx, string? userSegment, string messageId, ServerState state)
     {
-        string? mailbox = Authorize(ctx, state, userSegment, write: true, out IResult? error);
-        if (mailbox is null) return error!;
-        JsonObject? json = await ReadJsonAsync(ctx);
-        if (json is null) return BadJson(ctx);
-        MailboxMessage? message = FindMessage(ctx, state, mailbox, messageId, out error);
-        if (message is null) return error!;
+        (string? mailbox, JsonObject? json, MailboxMessage? message, IResult? error) = await ChangeRequestAsync(ctx, userSegment, messageId, state);
+        if (error is not null) return error;
 
-        if (json.ContainsKey("isRead"))
+        if (json!.ContainsKey("isRead"))
         {
             if (json["isRead"] is not JsonValue v || !v.TryGetValue(out bool isRead))
             {
@@ -316,41 +312,49 @@ public static class GraphMailboxEndpoints
 
             state.Mailboxes.Locked(() =>
             {
-                message.IsRead = isRead;
+                message!.IsRead = isRead;
                 message.Version++;
                 return true;
             });
         }
 
-        return new JsonResult(MessageJson(message, null, null), 200);
+        return new JsonResult(MessageJson(message!, null, null), 200);
     }
 
     private static async Task<IResult> MoveAsync(HttpContext ctx, string? userSegment, string messageId, ServerState state)
     {
-        string? mailbox = Authorize(ctx, state, userSegment, write: true, out IResult? error);
-        if (mailbox is null) return error!;
-        JsonObject? json = await ReadJsonAsync(ctx);
-        if (json is null) return BadJson(ctx);
-        MailboxMessage? message = FindMessage(ctx, state, mailbox, messageId, out error);
-        if (message is null) return error!;
-        string destination = (string?)json["destinationId"] ?? "";
+        (string? mailbox, JsonObject? json, MailboxMessage? message, IResult? error) = await ChangeRequestAsync(ctx, userSegment, messageId, state);
+        if (error is not null) return error;
+        string destination = (string?)json!["destinationId"] ?? "";
         if (destination.Length == 0)
         {
             return GraphEndpoints.GraphError(ctx, 400, "ErrorInvalidRequest", "The destinationId is required. (stand-in wording)");
         }
 
-        MailboxFolder? target = FindFolder(ctx, state, mailbox, destination, out error);
+        MailboxFolder? target = FindFolder(ctx, state, mailbox!, destination, out error);
         if (target is null) return error!;
 
         // message-move: "201 Created" and the message in the destination folder; Exchange gives a moved item a new id.
         state.Mailboxes.Locked(() =>
         {
-            message.FolderId = target.Id;
+            message!.FolderId = target.Id;
             message.Id = MailStore.NewItemId();
             message.Version++;
             return true;
         });
-        return new JsonResult(MessageJson(message, null, null), 201);
+        return new JsonResult(MessageJson(message!, null, null), 201);
+    }
+
+    /// <summary>A change of one message (update, move): Mail.ReadWrite, a JSON body, the message; or the error to answer.</summary>
+    private static async Task<(string? Mailbox, JsonObject? Json, MailboxMessage? Message, IResult? Error)> ChangeRequestAsync(HttpContext ctx, string? userSegment,
+        string messageId, ServerState state)
+    {
+        string? mailbox = Authorize(ctx, state, userSegment, write: true, out IResult? error);
+        if (mailbox is null) return (null, null, null, error);
+        JsonObject? json = await ReadJsonAsync(ctx);
+        if (json is null) return (null, null, null, BadJson(ctx));
+        MailboxMessage? message = FindMessage(ctx, state, mailbox, messageId, out error);
+        return message is null ? (null, null, null, error) : (mailbox, json, message, null);
     }
 
     private static MailboxMessage? FindMessage(HttpContext ctx, ServerState state, string mailbox, string id, out IResult? error)
@@ -604,77 +608,21 @@ public static class GraphMailboxEndpoints
     /// </summary>
     private static string? Authorize(HttpContext ctx, ServerState state, string? userSegment, bool write, out IResult? error)
     {
-        error = null;
-        GraphEndpoints.GraphCaller? caller = GraphEndpoints.Authenticate(ctx, state, out error);
-        if (caller is null) return null;
-        if (userSegment is null && caller.IsApp)
-        {
-            error = GraphEndpoints.GraphError(ctx, 400, "BadRequest", "/me request is only valid with delegated authentication flow.");
-            return null;
-        }
-
-        UserConfig? user = state.Directory.FindUser(caller.Tenant, userSegment ?? caller.UserId!.Value.ToString());
-        if (user is null)
-        {
-            error = GraphEndpoints.GraphError(ctx, 404, "ErrorInvalidUser", $"The requested user '{userSegment ?? "me"}' is invalid.");
-            return null;
-        }
-
-        bool allowed = write ? caller.Has(MailReadWrite) : caller.Has(ReadPermissions);
-        if (!allowed || (!caller.IsApp && IdentityDirectory.UserId(user) != caller.UserId))
-        {
-            string permission = write ? MailReadWrite : MailRead;
-            error = GraphEndpoints.GraphError(ctx, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.",
-                requiredPermission: allowed ? permission + ".Shared" : permission);
-            return null;
-        }
-
-        return IdentityDirectory.MailOf(user);
+        UserConfig? user = GraphRequest.Mailbox(ctx, state, userSegment, write ? new[] { MailReadWrite } : ReadPermissions, write ? MailReadWrite : MailRead, out error);
+        return user is null ? null : IdentityDirectory.MailOf(user);
     }
 
     // ---- helpers ---------------------------------------------------------------------------------------------------
 
-    private static string[]? Select(HttpContext ctx)
-    {
-        string raw = ctx.Request.Query["$select"].ToString();
-        return raw.Length == 0 ? null : raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
+    private static string[]? Select(HttpContext ctx) => GraphRequest.Select(ctx);
 
-    /// <summary>$select: the named properties, and as Graph always does @odata.etag and id.</summary>
-    private static JsonObject Selected(JsonObject all, string[]? select)
-    {
-        if (select is null) return all;
-        var selected = new JsonObject();
-        if (all.ContainsKey("@odata.etag")) selected["@odata.etag"] = all["@odata.etag"]?.DeepClone();
-        selected["id"] = all["id"]?.DeepClone();
-        foreach (string p in select)
-        {
-            KeyValuePair<string, JsonNode?> match = all.FirstOrDefault(kv => kv.Key.Equals(p, StringComparison.OrdinalIgnoreCase));
-            if (match.Key is not null && !selected.ContainsKey(match.Key)) selected[match.Key] = match.Value?.DeepClone();
-        }
+    private static JsonObject Selected(JsonObject all, string[]? select) => GraphRequest.Selected(all, select);
 
-        return selected;
-    }
+    private static Task<JsonObject?> ReadJsonAsync(HttpContext ctx) => GraphRequest.ReadJsonAsync(ctx);
 
-    private static async Task<JsonObject?> ReadJsonAsync(HttpContext ctx)
-    {
-        using var reader = new StreamReader(ctx.Request.Body);
-        string text = await reader.ReadToEndAsync(ctx.RequestAborted);
-        try
-        {
-            return JsonNode.Parse(text, new JsonNodeOptions { PropertyNameCaseInsensitive = true }) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static IResult BadJson(HttpContext ctx) => GraphRequest.BadJson(ctx);
 
-    private static IResult BadJson(HttpContext ctx) =>
-        GraphEndpoints.GraphError(ctx, 400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    private static IResult ItemNotFound(HttpContext ctx) => GraphRequest.ItemNotFound(ctx);
 
-    private static IResult ItemNotFound(HttpContext ctx) =>
-        GraphEndpoints.GraphError(ctx, 404, "ErrorItemNotFound", "The specified object was not found in the store.");
-
-    private static string Host(HttpContext ctx) => "https://" + ctx.Request.Host.Value;
+    private static string Host(HttpContext ctx) => GraphRequest.Host(ctx);
 }
