@@ -30,8 +30,16 @@ BeforeAll {
     $script:Mailbox = $script:Config.users[0].userPrincipalName
     $script:T0 = [datetimeoffset]::new(2026, 3, 2, 8, 0, 0, [timespan]::Zero)
 
-    function script:Use-Graph([int] $App = 0) {
+    function script:Use-Graph([int] $App = 0, [switch] $User) {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
+        if ($User) {
+            # UsernamePassword (ROPC) as users[0] through the public client apps[1]: the mailbox is the signed-in user's (/me).
+            Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow UsernamePassword -ClientId $script:Config.apps[1].clientId `
+                -TenantId $script:Config.tenants[0].id -AuthorityHost $script:Server.BaseUri -GraphEndpoint $script:Server.BaseUri -From $script:Mailbox -WarningAction SilentlyContinue
+            $account = $script:Config.users[0]
+            Set-G5MailSetting -Scope User -Credential ([pscredential]::new($account.userPrincipalName, (ConvertTo-SecureString $account.password -AsPlainText -Force))) -WarningAction SilentlyContinue
+            return
+        }
         $registration = $script:Config.apps[$App]
         Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow ClientSecret -ClientId $registration.clientId `
             -TenantId $script:Config.tenants[0].id -AuthorityHost $script:Server.BaseUri -GraphEndpoint $script:Server.BaseUri -From $script:Mailbox `
@@ -49,9 +57,10 @@ BeforeAll {
             "Content-Type: application/pdf`r`nContent-Disposition: attachment; filename=`"$Attachment`"`r`nContent-Transfer-Encoding: base64`r`n`r`n$b64`r`n--b1--`r`n"
     }
 
-    function script:Add-Mail([string] $Subject, [int] $Minute, [string] $Folder = 'Inbox', [switch] $Read, [string] $Attachment, [string] $Class = 'IPM.Note', [string] $Content = "%PDF-1.4 $Subject") {
+    function script:Add-Mail([string] $Subject, [int] $Minute, [string] $Folder = 'Inbox', [switch] $Read, [string] $Attachment, [string] $Class = 'IPM.Note',
+        [string] $Content = "%PDF-1.4 $Subject", [string] $Mailbox = $script:Mailbox) {
         $body = @{
-            mailbox = $script:Mailbox; folder = $Folder; mimeText = (New-Mime $Subject $Attachment $Content); messageClass = $Class
+            mailbox = $Mailbox; folder = $Folder; mimeText = (New-Mime $Subject $Attachment $Content); messageClass = $Class
             receivedDateTime = $script:T0.AddMinutes($Minute).ToString('o'); isRead = [bool] $Read
         } | ConvertTo-Json -Compress
         Invoke-RestMethod -Method Post -Uri "$($script:Server.BaseUri)/_test/mailbox/messages" -Body ([Text.Encoding]::UTF8.GetBytes($body)) `
@@ -154,6 +163,40 @@ Describe 'Receive-G5Mail with Exchange Online: the mailbox through Microsoft Gra
         $box.folders.path | Should -Not -Contain 'Studsade'
         $counts = Get-Counts
         ($counts.updateMessage + $counts.moveMessage + $counts.createChildFolder) | Should -Be 0
+    }
+
+    It '-Mailbox reads another mailbox of the tenant (app-only: /users/{mailbox})' {
+        $shared = $script:Config.users[1].userPrincipalName
+        Add-Mail 'Till den delade' -Minute 1 -Mailbox $shared | Out-Null
+        Add-Mail 'Till avsändaren' -Minute 2 | Out-Null
+        (Receive-G5Mail -Mailbox $shared).Subject | Should -Be 'Till den delade'
+        (Receive-G5Mail).Subject | Should -Be 'Till avsändaren'
+    }
+
+    It 'UsernamePassword reads the signed-in user''s own mailbox through /me, with one token' {
+        Add-Mail 'Faktura 1' -Minute 1 | Out-Null
+        Use-Graph -User
+        $since = (Get-Item $script:Server.LogPath).Length
+        $messages = @(Receive-G5Mail -MarkAsRead -WarningAction SilentlyContinue)
+        $messages.Subject | Should -Be 'Faktura 1'
+        (Get-Mailbox).messages[0].isRead | Should -BeTrue
+        $log = [IO.File]::ReadAllText($script:Server.LogPath).Substring($since)
+        $log | Should -Match 'GET /v1\.0/me/mailFolders/inbox -> 200'
+        $log | Should -Match 'GET /v1\.0/me/mailFolders/[^/ ]+/messages -> 200'
+        $log | Should -Match 'PATCH /v1\.0/me/messages/'
+        $log | Should -Not -Match '/v1\.0/users/'
+        (Get-Counts).tokens | Should -Be 1
+    }
+
+    It 'a client secret Entra ID refuses is one error for the call and one token request' {
+        Add-Mail 'Faktura 1' -Minute 1 | Out-Null
+        Set-G5MailSetting -Scope System -ClientSecret (ConvertTo-SecureString 'Wrong~secret-value-0123456789' -AsPlainText -Force) -WarningAction SilentlyContinue
+        $err = $null
+        try { Receive-G5Mail -MarkAsRead | Out-Null } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'TokenAcquisitionFailed*'
+        $counts = Get-Counts
+        $counts.tokens | Should -Be 1
+        $counts.graph | Should -Be 0
     }
 
     It 'tells delivery reports by their message class' {
