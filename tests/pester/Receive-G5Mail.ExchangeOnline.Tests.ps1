@@ -26,6 +26,10 @@ BeforeAll {
         secrets  = @(@{ keyId = [guid]::NewGuid().ToString(); displayName = 'only'; value = 'So' + [guid]::NewGuid().ToString('N')
                 startDateTime = [datetimeoffset]::UtcNow.AddDays(-1).ToString('o'); endDateTime = [datetimeoffset]::UtcNow.AddDays(200).ToString('o') })
     }
+    # apps[4]: a public client (UsernamePassword) consented Mail.Read only: it may read, not send.
+    $script:Config.apps += [ordered]@{
+        clientId = [guid]::NewGuid().ToString(); tenant = $script:Config.tenants[0].id; displayName = 'ROPC read only'; allowPublicClient = $true; scopes = @('Mail.Read')
+    }
     $script:Server = Start-G5TestServer -Config $script:Config -Pki $script:Pki
     $script:Mailbox = $script:Config.users[0].userPrincipalName
     $script:T0 = [datetimeoffset]::new(2026, 3, 2, 8, 0, 0, [timespan]::Zero)
@@ -33,8 +37,9 @@ BeforeAll {
     function script:Use-Graph([int] $App = 0, [switch] $User) {
         $env:G5MAIL_CONFIG_DIR = New-TestConfigDir
         if ($User) {
-            # UsernamePassword (ROPC) as users[0] through the public client apps[1]: the mailbox is the signed-in user's (/me).
-            Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow UsernamePassword -ClientId $script:Config.apps[1].clientId `
+            # UsernamePassword (ROPC) as users[0] through a public client (apps[1] unless -App): the mailbox is the signed-in user's (/me).
+            $publicApp = if ($App) { $script:Config.apps[$App] } else { $script:Config.apps[1] }
+            Set-G5MailSetting -Scope System -Method ExchangeOnline -AuthenticationFlow UsernamePassword -ClientId $publicApp.clientId `
                 -TenantId $script:Config.tenants[0].id -AuthorityHost $script:Server.BaseUri -GraphEndpoint $script:Server.BaseUri -From $script:Mailbox -WarningAction SilentlyContinue
             $account = $script:Config.users[0]
             Set-G5MailSetting -Scope User -Credential ([pscredential]::new($account.userPrincipalName, (ConvertTo-SecureString $account.password -AsPlainText -Force))) -WarningAction SilentlyContinue
@@ -186,6 +191,16 @@ Describe 'Receive-G5Mail with Exchange Online: the mailbox through Microsoft Gra
         $log | Should -Match 'PATCH /v1\.0/me/messages/'
         $log | Should -Not -Match '/v1\.0/users/'
         (Get-Counts).tokens | Should -Be 1
+    }
+
+    It 'UsernamePassword with an app consented only Mail.Read reads (the token asks for every consented permission, not Mail.Send)' {
+        Add-Mail 'Faktura 1' -Minute 1 | Out-Null
+        Use-Graph -User -App 4
+        (Receive-G5Mail -WarningAction SilentlyContinue).Subject | Should -Be 'Faktura 1'
+        $err = $null
+        try { Receive-G5Mail -MarkAsRead -WarningAction SilentlyContinue | Out-Null } catch { $err = $_ }
+        $err.FullyQualifiedErrorId | Should -BeLike 'PermissionDenied*'
+        $err.Exception.Message | Should -Match 'delegated Microsoft Graph permission Mail\.ReadWrite'
     }
 
     It 'a client secret Entra ID refuses is one error for the call and one token request' {

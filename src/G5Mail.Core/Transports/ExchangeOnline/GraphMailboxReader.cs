@@ -81,7 +81,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         /// <param name="mailbox">-Mailbox or the settings' From.</param>
         public static GraphMailboxReader Create(SettingValues settings, IRunLog log, string? mailbox)
         {
-            ExchangeOnlineOptions options = ExchangeOnlineOptions.FromSettings(settings, requireFrom: false);
+            ExchangeOnlineOptions options = ExchangeOnlineOptions.FromSettings(settings, requireFrom: false, readsMailbox: true);
             if (string.IsNullOrWhiteSpace(mailbox))
             {
                 throw new G5MailErrorException(ErrorIds.SettingsIncomplete, ErrorKind.InvalidOperation,

@@ -34,6 +34,16 @@ namespace G5Mail.Core.Tests.Transports.ExchangeOnline
             Assert.Equal("me", options.MailboxPath);
         }
 
+        [Fact]
+        public void Reading_the_mailbox_asks_a_signed_in_user_for_every_consented_Graph_permission()
+        {
+            ExchangeOnlineOptions reading = ExchangeOnlineOptions.FromSettings(ExoTestData.Settings(AuthenticationFlow.UsernamePassword), readsMailbox: true);
+            Assert.Equal(new[] { "https://graph.microsoft.com/.default" }, reading.ScopesFor(TokenAudience.Graph));
+            ExchangeOnlineOptions app = ExchangeOnlineOptions.FromSettings(ExoTestData.Settings(), readsMailbox: true);
+            Assert.Equal(new[] { "https://graph.microsoft.com/.default" }, app.ScopesFor(TokenAudience.Graph));
+            Assert.False(ExoTestData.Options(AuthenticationFlow.UsernamePassword).ReadsMailbox);
+        }
+
         [Theory]
         [InlineData("CONTOSO", "anna", "CONTOSO\\anna")]
         [InlineData("", "CONTOSO\\anna", "CONTOSO\\anna")]
