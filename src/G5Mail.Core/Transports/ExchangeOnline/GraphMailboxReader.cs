@@ -94,7 +94,34 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                             + "so the server's certificate is always validated against the system's trusted roots.");
             }
 
-            return new GraphMailboxReader(options, new EntraTokenProvider(options, log), log, mailbox!);
+            return new GraphMailboxReader(options, new TokenForTheCall(new EntraTokenProvider(options, log)), log, mailbox!);
+        }
+
+        /// <summary>
+        /// The call's token, kept until five minutes before it expires (as MSAL treats tokens). A signed-in user's token for
+        /// reading is asked for "/.default" (<see cref="ExchangeOnlineOptions.ReadsMailbox"/>); MSAL's cache does not
+        /// answer that scope from a token issued with the consented scopes, so without this each Graph call would renew it.
+        /// A token Graph refused is renewed by the provider as always.
+        /// </summary>
+        private sealed class TokenForTheCall : IAccessTokenSource
+        {
+            private readonly IAccessTokenSource _inner;
+            private AccessToken? _token;
+
+            public TokenForTheCall(IAccessTokenSource inner) => _inner = inner;
+
+            public async Task<AccessToken> GetTokenAsync(TokenAudience audience, CancellationToken cancellationToken)
+            {
+                if (_token == null || _token.ExpiresOn <= DateTimeOffset.UtcNow.AddMinutes(5))
+                {
+                    _token = await _inner.GetTokenAsync(audience, cancellationToken).ConfigureAwait(false);
+                }
+
+                return _token;
+            }
+
+            public async Task<AccessToken> RefreshTokenAsync(TokenAudience audience, AccessToken rejected, string? claims, CancellationToken cancellationToken) =>
+                _token = await _inner.RefreshTokenAsync(audience, rejected, claims, cancellationToken).ConfigureAwait(false);
         }
 
         public string Server => _options.GraphEndpoint.Authority;
