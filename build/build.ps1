@@ -34,9 +34,9 @@ param(
     [switch] $SkipXunit,
     [switch] $SkipPester,
 
-    # Bench only: which lines to run (0-6; default all): -BenchLines 1,3 (also as one string '1,3' from a shell).
-    [ValidatePattern('^[0-6](,[0-6])*$')]
-    [string[]] $BenchLines = @('0', '1', '2', '3', '4', '5', '6'),
+    # Bench only: which lines to run (0-8; default all): -BenchLines 1,3 (also as one string '1,3' from a shell).
+    [ValidatePattern('^[0-8](,[0-8])*$')]
+    [string[]] $BenchLines = @('0', '1', '2', '3', '4', '5', '6', '7', '8'),
 
     # Bench only: messages per client in lines 0 and 1 (default 500).
     [ValidateRange(10, 100000)]

@@ -32,6 +32,9 @@ public sealed class EwsFixture : IAsyncLifetime
     public const string AnnaLogin = @"G5TEST\anna";
     public const string AnnaPassword = "Anna-Ews-Pässword-7!";
     public const string Shared = "order@olbryggeriet.example";
+
+    /// <summary>A mailbox Anna may read but not change (Reviewer).</summary>
+    public const string Finance = "ekonomi@olbryggeriet.example";
     public const string Unresolvable = "nobody@olbryggeriet.example";
 
     public TestPki Pki { get; } = new();
@@ -54,7 +57,13 @@ public sealed class EwsFixture : IAsyncLifetime
             {
                 Users =
                 {
-                    new EwsUserConfig { UserName = AnnaLogin, Password = AnnaPassword, EmailAddress = Anna, DisplayName = "Anna Ölbryggare" },
+                    new EwsUserConfig
+                    {
+                        UserName = AnnaLogin, Password = AnnaPassword, EmailAddress = Anna, DisplayName = "Anna Ölbryggare",
+                        MailboxAccess = { Shared }, MailboxReadAccess = { Finance },
+                    },
+                    new EwsUserConfig { UserName = @"G5TEST\order", Password = "Order-Shared-1!", EmailAddress = Shared, DisplayName = "Order" },
+                    new EwsUserConfig { UserName = @"G5TEST\ekonomi", Password = "Ekonomi-1!", EmailAddress = Finance, DisplayName = "Ekonomi" },
                     new EwsUserConfig { UserName = @"G5TEST\locked", Password = "Locked-1!", EmailAddress = "locked@olbryggeriet.example", AccessDenied = true },
                 },
                 InvalidRecipients = { Unresolvable },
@@ -266,7 +275,8 @@ public sealed class EwsClientTests : IAsyncLifetime
 
     public Task DisposeAsync() => Task.CompletedTask;
 
-    private sealed class Log : IRunLog
+    /// <summary>The run log of the EWS client tests (EwsMailboxReaderTests too).</summary>
+    internal sealed class Log : IRunLog
     {
         public ConcurrentQueue<string> Lines { get; } = new();
         public void Verbose(string message) => Lines.Enqueue("VERBOSE: " + message);

@@ -102,20 +102,20 @@ public static class EwsCalendarEndpoints
     }
 
     /// <summary>An error response message for one item (the operation goes on with the next).</summary>
-    private sealed class ItemError : Exception
+    internal sealed class ItemError : Exception
     {
         public ItemError(string code, string text) : base(text) => Code = code;
         public string Code { get; }
     }
 
-    private static EwsSchemaException Invalid(XObject at, string message)
+    internal static EwsSchemaException Invalid(XObject at, string message)
     {
         var info = (IXmlLineInfo)at;
         return new EwsSchemaException(message, info.HasLineInfo() ? info.LineNumber : 0, info.HasLineInfo() ? info.LinePosition : 0);
     }
 
     /// <summary>The children of <paramref name="parent"/> must be in <paramref name="ns"/>, from <paramref name="order"/>, in its order.</summary>
-    private static void CheckOrder(XElement parent, XNamespace ns, string[] order, params string[] repeatable)
+    internal static void CheckOrder(XElement parent, XNamespace ns, string[] order, params string[] repeatable)
     {
         int last = -1;
         foreach (XElement child in parent.Elements())
@@ -133,18 +133,18 @@ public static class EwsCalendarEndpoints
         }
     }
 
-    private static XElement Required(XElement parent, XName name)
+    internal static XElement Required(XElement parent, XName name)
     {
         return parent.Element(name) ?? throw Invalid(parent, $"The element '{parent.Name.LocalName}' in namespace '{parent.Name.NamespaceName}' has incomplete " +
                                                             $"content. List of possible elements expected: '{name.LocalName}'.");
     }
 
-    private static string RequiredAttribute(XElement element, string name)
+    internal static string RequiredAttribute(XElement element, string name)
     {
         return (string?)element.Attribute(name) ?? throw Invalid(element, $"The required attribute '{name}' of {element.Name.LocalName} is missing.");
     }
 
-    private static void Enumeration(XObject at, string attribute, string? value, string type, params string[] allowed)
+    internal static void Enumeration(XObject at, string attribute, string? value, string type, params string[] allowed)
     {
         if (value is not null && !allowed.Contains(value, StringComparer.Ordinal))
         {
@@ -168,7 +168,7 @@ public static class EwsCalendarEndpoints
 
     private static EwsSoapWriter.ResponseMessage Error(string code, string text) => new("Error", code, text);
 
-    private static EwsSoapWriter.ResponseMessage Run(Func<EwsSoapWriter.ResponseMessage> item)
+    internal static EwsSoapWriter.ResponseMessage Run(Func<EwsSoapWriter.ResponseMessage> item)
     {
         try
         {
@@ -254,7 +254,7 @@ public static class EwsCalendarEndpoints
         return item;
     }
 
-    private static bool Bool(XElement e)
+    internal static bool Bool(XElement e)
     {
         string v = e.Value.Trim();
         return v switch
@@ -442,11 +442,14 @@ public static class EwsCalendarEndpoints
         w.WriteEndElement();
     };
 
-    private static void WriteItemId(XmlWriter w, EwsCalendarItem item)
+    private static void WriteItemId(XmlWriter w, EwsCalendarItem item) => WriteId(w, "ItemId", item.Id, item.ChangeKey);
+
+    /// <summary>t:ItemId or t:FolderId with Id and ChangeKey ("ItemId", "FolderId"), for calendar items, messages and folders.</summary>
+    internal static void WriteId(XmlWriter w, string element, string id, string changeKey)
     {
-        w.WriteStartElement("t", "ItemId", EwsNs.Types);
-        w.WriteAttributeString("Id", item.Id);
-        w.WriteAttributeString("ChangeKey", item.ChangeKey);
+        w.WriteStartElement("t", element, EwsNs.Types);
+        w.WriteAttributeString("Id", id);
+        w.WriteAttributeString("ChangeKey", changeKey);
         w.WriteEndElement();
     }
 
@@ -567,7 +570,7 @@ public static class EwsCalendarEndpoints
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "GetItem", results, "Items");
     }
 
-    private static string BaseShape(XElement shape)
+    internal static string BaseShape(XElement shape)
     {
         CheckOrder(shape, T, new[] { "BaseShape", "IncludeMimeContent", "BodyType", "FilterHtmlContent", "ConvertHtmlCodePageToUTF8", "AdditionalProperties" });
         XElement element = Required(shape, T + "BaseShape");
@@ -580,7 +583,7 @@ public static class EwsCalendarEndpoints
         return value;
     }
 
-    private static List<string> Additional(XElement shape) =>
+    internal static List<string> Additional(XElement shape) =>
         shape.Element(T + "AdditionalProperties")?.Elements(T + "FieldURI").Select(f => RequiredAttribute(f, "FieldURI")).ToList() ?? new List<string>();
 
     /// <summary>A calendar item in the shape asked for, its elements in schema order.</summary>
@@ -730,16 +733,7 @@ public static class EwsCalendarEndpoints
             throw new ItemError("ErrorSendMeetingInvitationsOrCancellationsRequired", "The SendMeetingInvitationsOrCancellations attribute is required for calendar items.");
         }
 
-        string? changeKey = (string?)id.Attribute("ChangeKey");
-        if (changeKey is null && resolution != "AlwaysOverwrite")
-        {
-            throw new ItemError("ErrorChangeKeyRequiredForWriteOperations", "When making a write request, the ChangeKey is required unless ConflictResolution is AlwaysOverwrite.");
-        }
-
-        if (changeKey is not null && changeKey != item.ChangeKey && resolution == "NeverOverwrite")
-        {
-            throw new ItemError("ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
-        }
+        CheckChangeKey(id, item.ChangeKey, resolution);
 
         // All changes or none: work on a copy.
         EwsCalendarItem updated = item.Copy();
@@ -813,6 +807,25 @@ public static class EwsCalendarEndpoints
         }
 
         return new EwsSoapWriter.ResponseMessage("Success", "NoError", Content: ItemIdContent(updated));
+    }
+
+    /// <summary>
+    /// UpdateItem's ChangeKey rule ("ConflictResolution", "ItemId"): without a ChangeKey only AlwaysOverwrite may write
+    /// (ErrorChangeKeyRequiredForWriteOperations); a ChangeKey that is not the item's current one fails under NeverOverwrite
+    /// (ErrorIrresolvableConflict), AutoResolve and AlwaysOverwrite write anyway. Calendar items and messages alike.
+    /// </summary>
+    internal static void CheckChangeKey(XElement id, string current, string resolution)
+    {
+        string? changeKey = (string?)id.Attribute("ChangeKey");
+        if (changeKey is null && resolution != "AlwaysOverwrite")
+        {
+            throw new ItemError("ErrorChangeKeyRequiredForWriteOperations", "When making a write request, the ChangeKey is required unless ConflictResolution is AlwaysOverwrite.");
+        }
+
+        if (changeKey is not null && changeKey != current && resolution == "NeverOverwrite")
+        {
+            throw new ItemError("ErrorIrresolvableConflict", "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.");
+        }
     }
 
     private static void Clear(EwsCalendarItem item, string? element, (string Set, string Name, string Type)? extended)

@@ -87,6 +87,12 @@ public sealed class EwsUserConfig
 
     /// <summary>Every operation answers ErrorAccessDenied (a mailbox the account may not use).</summary>
     public bool AccessDenied { get; set; }
+
+    /// <summary>Mailboxes this user may read and change (Full Access: Add-MailboxPermission -AccessRights FullAccess).</summary>
+    public List<string> MailboxAccess { get; set; } = new();
+
+    /// <summary>Mailboxes this user may only read (a Reviewer folder permission): marking and moving are ErrorAccessDenied.</summary>
+    public List<string> MailboxReadAccess { get; set; } = new();
 }
 
 /// <summary>What ServerVersionInfo reports; default Exchange Server 2019 CU12 (15.2.1118.7), schema V2017_07_11.</summary>
@@ -157,6 +163,9 @@ public sealed class EwsState
     /// <summary>Calendar items and the meeting messages sent for them (EwsCalendarEndpoints).</summary>
     public EwsCalendarStore Calendar { get; } = new();
 
+    /// <summary>Mail folders and messages (EwsMailboxEndpoints).</summary>
+    public EwsMailboxStore Mailbox { get; } = new();
+
     public long MaxRequestBytes { get; set; }
     public long MaxMessageBytes { get; set; }
 
@@ -167,6 +176,7 @@ public sealed class EwsState
             _faults.Clear();
             _items.Clear();
             Calendar.Clear();
+            Mailbox.Clear();
             MaxRequestBytes = Config.MaxRequestBytes;
             MaxMessageBytes = Config.MaxMessageBytes;
             foreach (EwsFaultRule rule in Config.Faults) AddFault(rule);
@@ -226,20 +236,15 @@ public sealed class EwsState
 ///   the response has an empty m:Items (no item id, as "CreateItem" documents); SaveOnly saves a draft and returns its
 ///   ItemId. Errors as response messages: ErrorInvalidRecipients, ErrorSendAsDenied, ErrorMessageSizeExceeded,
 ///   ErrorAccessDenied, ErrorMessageDispositionRequired (learn.microsoft.com, "ResponseCode").
-/// - GetFolder (learn.microsoft.com, "GetFolder operation"): the distinguished folders, with the count of saved items.
+/// - GetFolder (learn.microsoft.com, "GetFolder operation"): the folders of the mailbox store (EwsMailboxEndpoints), Sent Items
+///   counting the saved copies; FindFolder, CreateFolder, FindItem/GetItem/UpdateItem of messages and MoveItem are
+///   EwsMailboxEndpoints', the calendar's FindItem/GetItem/UpdateItem/DeleteItem EwsCalendarEndpoints'.
 /// - Every response carries h:ServerVersionInfo (learn.microsoft.com, "ServerVersionInfo").
 /// Test control under /_test/ews/: faults, limits, the saved items, reset.
 /// </summary>
 public static class EwsEndpoints
 {
     public const string Path = "/EWS/Exchange.asmx";
-
-    private static readonly string[] FolderNames =
-    {
-        "sentitems:Sent Items", "inbox:Inbox", "drafts:Drafts", "deleteditems:Deleted Items", "outbox:Outbox", "junkemail:Junk Email",
-        "calendar:Calendar", "contacts:Contacts", "tasks:Tasks", "notes:Notes", "journal:Journal", "msgfolderroot:Top of Information Store",
-        "root:Root",
-    };
 
     public static void Map(IEndpointRouteBuilder app, ServerState state)
     {
@@ -248,6 +253,7 @@ public static class EwsEndpoints
 
         app.MapGet("/_test/ews/items", () => Results.Json(ews.Items(), TestServerConfig.JsonOptions));
         EwsCalendarEndpoints.MapTestControl(app, ews);
+        EwsMailboxEndpoints.MapTestControl(app, ews);
         app.MapPost("/_test/ews/reset", () =>
         {
             ews.Reset();
@@ -365,7 +371,10 @@ public static class EwsEndpoints
                     await CreateItemAsync(ctx, state, ews, user, create);
                     break;
                 case EwsGetFolder get:
-                    await XmlAsync(ctx, 200, GetFolder(ews, user, get));
+                    await CalendarAsync(ctx, state, ews, user, () => GetFolder(ews, user, get));
+                    break;
+                case EwsXmlOperation mail when EwsMailboxEndpoints.Claims(ews, mail.Element):
+                    await CalendarAsync(ctx, state, ews, user, () => EwsMailboxEndpoints.Handle(ews, user, mail.Element));
                     break;
                 case EwsXmlOperation calendar:
                     await CalendarAsync(ctx, state, ews, user, () => EwsCalendarEndpoints.Handle(ews, user, calendar.Element));
@@ -630,46 +639,10 @@ public static class EwsEndpoints
         return Convert.ToHexString(SHA256.HashData(file));
     }
 
+    /// <summary>GetFolder ("GetFolder operation"): each folder from the mailbox store, Sent Items counting the copies CreateItem saved.</summary>
     private static byte[] GetFolder(EwsState ews, EwsUserConfig user, EwsGetFolder op)
     {
-        var results = new List<EwsSoapWriter.ResponseMessage>();
-        foreach (EwsFolderRef folder in op.Folders)
-        {
-            if (user.AccessDenied)
-            {
-                results.Add(new("Error", "ErrorAccessDenied", "Access is denied. Check credentials and try again."));
-                continue;
-            }
-
-            if (!folder.Distinguished)
-            {
-                // The documented GetFolder error example: an id this mailbox does not know.
-                results.Add(new("Error", "ErrorInvalidIdMalformed", "Id is malformed."));
-                continue;
-            }
-
-            string display = FolderNames.Select(n => n.Split(':', 2)).FirstOrDefault(p => p[0] == folder.Id)?[1] ?? folder.Id;
-            int count = ews.Count(user.EmailAddress, folder.Id);
-            string folderId = Convert.ToBase64String(Encoding.UTF8.GetBytes(user.EmailAddress + "/" + folder.Id));
-            results.Add(new("Success", "NoError", Content: w =>
-            {
-                w.WriteStartElement("t", "Folder", EwsNs.Types);
-                w.WriteStartElement("t", "FolderId", EwsNs.Types);
-                w.WriteAttributeString("Id", folderId);
-                w.WriteAttributeString("ChangeKey", "AQAAABYAAAA=");
-                w.WriteEndElement();
-                if (op.BaseShape != "IdOnly")
-                {
-                    w.WriteElementString("t", "DisplayName", EwsNs.Types, display);
-                    w.WriteElementString("t", "TotalCount", EwsNs.Types, count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    w.WriteElementString("t", "ChildFolderCount", EwsNs.Types, "0");
-                    w.WriteElementString("t", "UnreadCount", EwsNs.Types, "0");
-                }
-
-                w.WriteEndElement();
-            }));
-        }
-
+        var results = op.Folders.Select(folder => EwsMailboxEndpoints.GetFolder(ews, user, folder, op)).ToList();
         return EwsSoapWriter.Response(ews.Config.ServerVersion, "GetFolder", results, "Folders");
     }
 

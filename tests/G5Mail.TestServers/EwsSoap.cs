@@ -105,6 +105,9 @@ public sealed class EwsGetFolder : EwsOperation
     public override string Name => "GetFolder";
     public string BaseShape { get; set; } = "";
     public List<EwsFolderRef> Folders { get; } = new();
+
+    /// <summary>The FieldURI values of FolderShape/AdditionalProperties (folder:DisplayName...).</summary>
+    public List<string> AdditionalProperties { get; } = new();
 }
 
 public sealed class EwsRequestModel
@@ -325,11 +328,11 @@ public sealed class EwsSoapReader
                 case "GetFolder":
                     model.Operation = await ReadGetFolderAsync();
                     break;
-                case "FindItem" or "GetItem" or "UpdateItem" or "DeleteItem":
+                case "FindItem" or "GetItem" or "UpdateItem" or "DeleteItem" or "FindFolder" or "CreateFolder" or "MoveItem":
                     model.Operation = new EwsXmlOperation(await LoadElementAsync());
                     break;
                 default:
-                    throw Invalid($"The stand-in does not implement the EWS operation '{_r.LocalName}' (only CreateItem, GetFolder, FindItem, GetItem, UpdateItem and DeleteItem).");
+                    throw Invalid($"The stand-in does not implement the EWS operation '{_r.LocalName}' (only CreateItem, GetFolder, FindFolder, CreateFolder, FindItem, GetItem, UpdateItem, MoveItem and DeleteItem).");
             }
         });
         if (!seen)
@@ -744,6 +747,11 @@ public sealed class EwsSoapReader
                         {
                             throw Invalid($"The element 'BaseShape' has invalid value '{op.BaseShape}' according to its datatype '{EwsNs.Types}:DefaultShapeNamesType'.");
                         }
+                    }
+                    else if (shape.Current == "AdditionalProperties")
+                    {
+                        XElement properties = await LoadElementAsync();
+                        op.AdditionalProperties.AddRange(properties.Elements().Select(e => (string?)e.Attribute("FieldURI")).Where(f => f is not null).Select(f => f!));
                     }
                     else
                     {

@@ -207,3 +207,33 @@ Describe 'The Outlook method where Outlook cannot run' -Skip:$IsWindows {
         $warnings | Should -Match '-DraftDirectory'
     }
 }
+
+Describe 'Reading mail with the Outlook method where Outlook cannot run' -Skip:$IsWindows {
+    # On Windows the answer depends on whether classic Outlook is installed: verified by hand there. The reading path
+    # itself (folders, filter, listing, MIME, marking, moving, COM errors) is tested in xunit against the recording Outlook.
+    BeforeAll { Use-Settings }
+
+    It 'Receive-G5Mail stops with one MethodNotSupported error naming the methods that read mail, and writes nothing' {
+        $dir = Join-Path $TestDrive 'bilagor-outlook'
+        $err = $null
+        try { Receive-G5Mail -Method Outlook -Folder 'Inbox/Leverantörsfakturor' -SaveAttachmentsTo $dir -MarkAsRead -MoveTo 'Behandlat' -ErrorAction Stop }
+        catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotSupported,*'
+        $err.CategoryInfo.Category | Should -Be 'NotImplemented'
+        $err.Exception.Message | Should -Match 'only on Windows'
+        $err.Exception.Message | Should -Match 'Smtp \(IMAP\), ExchangeOnline \(Microsoft Graph\) or Exchange \(EWS\)'
+        $err.Exception.Message | Should -Not -Match 'not available in this version'
+        Test-Path $dir | Should -BeFalse
+    }
+
+    It 'stops the same way with the method from the settings, with -WhatIf and a query' {
+        Use-Settings @{ Method = 'Outlook' }
+        $out = $null; $err = $null
+        try { $out = Receive-G5Mail -WhatIf -MoveTo 'Studsade' -UnreadOnly -Since '2026-12-01' -First 5 }
+        catch { $err = $_ }
+        $out | Should -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotSupported,*'
+        $err.Exception.Message | Should -Match 'only on Windows'
+    }
+}

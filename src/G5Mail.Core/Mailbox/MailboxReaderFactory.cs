@@ -2,6 +2,8 @@ using System;
 using G5Mail.Core.Errors;
 using G5Mail.Core.Runs;
 using G5Mail.Core.Settings;
+using G5Mail.Core.Transports;
+using G5Mail.Core.Transports.Exchange;
 
 namespace G5Mail.Core.Mailbox
 {
@@ -26,9 +28,9 @@ namespace G5Mail.Core.Mailbox
                 case MailMethod.ExchangeOnline:
                     return Transports.ExchangeOnline.GraphMailboxReader.Create(settings, log, owner);
                 case MailMethod.Exchange:
-                    throw NotYet(method);
+                    return new EwsMailboxReader(TransportFactory.EwsOptions(settings, owner), log, owner);
                 case MailMethod.Outlook:
-                    throw NotYet(method);
+                    return Transports.Outlook.OutlookMailboxReader.Create(log, string.IsNullOrWhiteSpace(mailbox) ? null : mailbox!.Trim());
                 default:
                     throw NotYet(method);
             }

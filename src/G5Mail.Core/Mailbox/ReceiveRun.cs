@@ -136,40 +136,16 @@ namespace G5Mail.Core.Mailbox
             string now = folder;
             if (handled.Act)
             {
-                if (_options.MarkAsRead && !summary.IsRead)
+                try
                 {
-                    if (_options.WhatIf)
-                    {
-                        WhatIf(actions, host, summary, "Mark as read");
-                    }
-                    else if (host.ShouldProcess(Describe(summary), "Mark as read"))
-                    {
-                        Wait(reader.MarkReadAsync(summary, cancellationToken), cancellationToken);
-                        actions.Add(MessageActions.MarkedAsRead);
-                        Counts.MarkedAsRead++;
-                    }
+                    moveTarget = Act(reader, summary, moveTarget, actions, ref now, host, cancellationToken);
                 }
-
-                if (_options.MoveTo != null)
+                catch (G5MailErrorException ex) when (ex.ErrorId == ErrorIds.MessageUnreadable && ex.Scope == FailureScope.Message)
                 {
-                    string destination = moveTarget ?? _options.MoveTo.Text;
-                    if (_options.WhatIf)
-                    {
-                        WhatIf(actions, host, summary, $"Move to {destination}");
-                    }
-                    else if (host.ShouldProcess(Describe(summary), $"Move to {destination}"))
-                    {
-                        if (moveTarget == null)
-                        {
-                            moveTarget = Wait(reader.EnsureFolderAsync(_options.MoveTo, cancellationToken), cancellationToken);
-                            destination = moveTarget;
-                        }
-
-                        Wait(reader.MoveAsync(summary, _options.MoveTo, cancellationToken), cancellationToken);
-                        actions.Add(MessageActions.Moved);
-                        Counts.Moved++;
-                        now = destination;
-                    }
+                    // The message went away or changed under us (moved by a person, a conflict): it alone fails.
+                    Counts.Unreadable++;
+                    host.WriteError(ex);
+                    return moveTarget;
                 }
             }
 
@@ -178,6 +154,49 @@ namespace G5Mail.Core.Mailbox
             {
                 host.Write(result);
                 Counts.Written++;
+            }
+
+            return moveTarget;
+        }
+
+        /// <summary>-MarkAsRead and -MoveTo for one message whose results are made (attachments saved): returns the move folder as the server names it.</summary>
+        private string? Act(IMailboxReader reader, MailSummary summary, string? moveTarget, List<string> actions, ref string now, IReceiveHost<TResult> host,
+            CancellationToken cancellationToken)
+        {
+            if (_options.MarkAsRead && !summary.IsRead)
+            {
+                if (_options.WhatIf)
+                {
+                    WhatIf(actions, host, summary, "Mark as read");
+                }
+                else if (host.ShouldProcess(Describe(summary), "Mark as read"))
+                {
+                    Wait(reader.MarkReadAsync(summary, cancellationToken), cancellationToken);
+                    actions.Add(MessageActions.MarkedAsRead);
+                    Counts.MarkedAsRead++;
+                }
+            }
+
+            if (_options.MoveTo != null)
+            {
+                string destination = moveTarget ?? _options.MoveTo.Text;
+                if (_options.WhatIf)
+                {
+                    WhatIf(actions, host, summary, $"Move to {destination}");
+                }
+                else if (host.ShouldProcess(Describe(summary), $"Move to {destination}"))
+                {
+                    if (moveTarget == null)
+                    {
+                        moveTarget = Wait(reader.EnsureFolderAsync(_options.MoveTo, cancellationToken), cancellationToken);
+                        destination = moveTarget;
+                    }
+
+                    Wait(reader.MoveAsync(summary, _options.MoveTo, cancellationToken), cancellationToken);
+                    actions.Add(MessageActions.Moved);
+                    Counts.Moved++;
+                    now = destination;
+                }
             }
 
             return moveTarget;

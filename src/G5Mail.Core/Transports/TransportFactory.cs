@@ -155,12 +155,13 @@ namespace G5Mail.Core.Transports
 
         private static IMessageTransport CreateExchange(SettingValues settings, IRunLog log) => new EwsTransport(EwsOptions(settings), log);
 
-        private static EwsTransportOptions EwsOptions(SettingValues settings) =>
+        /// <param name="mailbox">Whose mailbox: the From setting unless the caller names another (Receive-G5Mail -Mailbox).</param>
+        internal static EwsTransportOptions EwsOptions(SettingValues settings, string? mailbox = null) =>
             new EwsTransportOptions(EwsEndpoint.Resolve(settings), CreateCertificatePolicy(settings))
             {
                 Credential = settings.Credential,
                 Timeout = TimeoutOf(settings),
-                Mailbox = settings.From,
+                Mailbox = mailbox ?? settings.From,
             };
 
         private static IMessageTransport CreateSmtp(SettingValues settings, IRunLog log, SmtpServerMemory memory)

@@ -124,6 +124,23 @@ namespace G5Mail.Core.Tests.Mailbox
         }
 
         [Fact]
+        public void A_message_gone_when_it_is_moved_fails_alone()
+        {
+            var box = new FakeMailbox();
+            box.Add("1", Mails.WithAttachments("one"));
+            box.Add("2", Mails.WithAttachments("two"));
+            box.Add("3", Mails.WithAttachments("three"));
+            box.Failures["Move:2"] = new G5MailErrorException(ErrorIds.MessageUnreadable, ErrorKind.ObjectNotFound, "moved by someone else");
+            var host = new RecordingReceiveHost<ReceivedMessage>();
+
+            Run(box, new ReceiveOptions { MoveTo = FolderPath.Parse("Klart", "MoveTo") }).Run(host, CancellationToken.None);
+
+            Assert.Equal(new[] { "one", "three" }, host.Results.Select(r => r.Subject));
+            Assert.Equal(ErrorIds.MessageUnreadable, Assert.Single(host.Errors).ErrorId);
+            Assert.Contains("Move:3", box.Calls);
+        }
+
+        [Fact]
         public void WhatIf_reads_but_changes_nothing_and_says_so()
         {
             var box = new FakeMailbox();

@@ -299,14 +299,15 @@ namespace G5Mail.Core.Transports.Exchange
                 new XAttribute("PropertyName", PropertyName),
                 new XAttribute("PropertyType", "String"));
 
-        private static XElement Folder(string distinguished, string? mailbox) =>
+        /// <summary>t:DistinguishedFolderId, with t:Mailbox/t:EmailAddress when it is another mailbox's (the mailbox reader's too).</summary>
+        internal static XElement Folder(string distinguished, string? mailbox) =>
             new XElement(T + "DistinguishedFolderId", new XAttribute("Id", distinguished),
                 mailbox == null ? null : new XElement(T + "Mailbox", new XElement(T + "EmailAddress", Text(mailbox))));
 
         private static string Text(string? text) => EwsRequestWriter.XmlText(text);
 
         /// <summary>The operation element, serialized once with t:/m: prefixes, written raw into the envelope's soap:Body.</summary>
-        private static EwsRequest Build(string operation, XElement body)
+        internal static EwsRequest Build(string operation, XElement body)
         {
             body.SetAttributeValue(XNamespace.Xmlns + "t", EwsNames.Types);
             body.SetAttributeValue(XNamespace.Xmlns + "m", EwsNames.Messages);

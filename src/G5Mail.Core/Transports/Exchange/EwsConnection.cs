@@ -118,9 +118,18 @@ namespace G5Mail.Core.Transports.Exchange
         /// statuses come back without one. Network and TLS failures throw G5MailErrorException (ConnectionFailed,
         /// CertificateInvalid); a G5MailErrorException thrown while the request is written (a file gone) comes through as is.
         /// </summary>
-        public async Task<EwsExchange> SendAsync(EwsRequest request, bool expectContinue, CancellationToken cancellationToken)
+        public Task<EwsExchange> SendAsync(EwsRequest request, bool expectContinue, CancellationToken cancellationToken) =>
+            SendAsync(request, expectContinue, null, cancellationToken);
+
+        /// <summary>
+        /// As <see cref="SendAsync(EwsRequest, bool, CancellationToken)"/>, but an HTTP 200 XML answer is handed, unbuffered, to
+        /// <paramref name="readSuccess"/> (GetItem with MimeContent: the message is decoded straight to disk); each read of the
+        /// body gets TimeoutSeconds anew, so a large answer is bounded by silence, not by its size. Faults are parsed as usual.
+        /// </summary>
+        public async Task<EwsExchange> SendAsync(EwsRequest request, bool expectContinue, Func<Stream, CancellationToken, Task<EwsResponse?>>? readSuccess,
+            CancellationToken cancellationToken)
         {
-            EwsExchange exchange = await SendOnceAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+            EwsExchange exchange = await SendOnceAsync(request, expectContinue, readSuccess, cancellationToken).ConfigureAwait(false);
             if (exchange.Status == HttpStatusCode.Unauthorized && _schemes != null && !_schemes.BasicOnly &&
                 exchange.AuthenticationSchemes.Contains("Basic", StringComparer.OrdinalIgnoreCase))
             {
@@ -128,13 +137,14 @@ namespace G5Mail.Core.Transports.Exchange
                 // when it fails on this computer: outside Windows, NTLM needs gss-ntlmssp and Negotiate a Kerberos ticket. Over
                 // https (MaySendCredentials) the server's Basic is the fallback, for the rest of this connection.
                 _schemes.BasicOnly = true;
-                exchange = await SendOnceAsync(request, expectContinue, cancellationToken).ConfigureAwait(false);
+                exchange = await SendOnceAsync(request, expectContinue, readSuccess, cancellationToken).ConfigureAwait(false);
             }
 
             return exchange;
         }
 
-        private async Task<EwsExchange> SendOnceAsync(EwsRequest request, bool expectContinue, CancellationToken cancellationToken)
+        private async Task<EwsExchange> SendOnceAsync(EwsRequest request, bool expectContinue, Func<Stream, CancellationToken, Task<EwsResponse?>>? readSuccess,
+            CancellationToken cancellationToken)
         {
             using (var message = new HttpRequestMessage(HttpMethod.Post, Endpoint.Url))
             {
@@ -151,7 +161,10 @@ namespace G5Mail.Core.Transports.Exchange
                     using (HttpResponseMessage response = await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, bounded.Token)
                                .ConfigureAwait(false))
                     {
-                        EwsResponse? parsed = await ReadAsync(response, bounded.Token).ConfigureAwait(false);
+                        EwsResponse? parsed = readSuccess != null && response.StatusCode == HttpStatusCode.OK && IsXml(response)
+                            ? await readSuccess(new IdleBoundStream(await response.Content.ReadAsStreamAsync().ConfigureAwait(false), bounded, _timeout), bounded.Token)
+                                .ConfigureAwait(false)
+                            : await ReadAsync(response, bounded.Token).ConfigureAwait(false);
                         string[] schemes = response.StatusCode == HttpStatusCode.Unauthorized
                             ? response.Headers.WwwAuthenticate.Select(h => h.Scheme).Distinct(StringComparer.OrdinalIgnoreCase).ToArray()
                             : Array.Empty<string>();
@@ -168,9 +181,7 @@ namespace G5Mail.Core.Transports.Exchange
         private static async Task<EwsResponse?> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
         {
             int status = (int)response.StatusCode;
-            string? type = response.Content.Headers.ContentType?.MediaType;
-            bool xml = type != null && (type.EndsWith("/xml", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+xml", StringComparison.OrdinalIgnoreCase));
-            if ((status != 200 && status != 500) || !xml)
+            if ((status != 200 && status != 500) || !IsXml(response))
             {
                 return null;
             }
@@ -200,6 +211,12 @@ namespace G5Mail.Core.Transports.Exchange
                     return null;
                 }
             }
+        }
+
+        private static bool IsXml(HttpResponseMessage response)
+        {
+            string? type = response.Content.Headers.ContentType?.MediaType;
+            return type != null && (type.EndsWith("/xml", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+xml", StringComparison.OrdinalIgnoreCase));
         }
 
         private bool Validate(HttpRequestMessage request, X509Certificate2? certificate, X509Chain? chain, SslPolicyErrors errors)
@@ -318,6 +335,65 @@ namespace G5Mail.Core.Transports.Exchange
 
 
         public void Dispose() => _client.Dispose();
+
+        /// <summary>A response body whose every read that returns data restarts the request's bound: TimeoutSeconds of silence ends it.</summary>
+        private sealed class IdleBoundStream : Stream
+        {
+            private readonly Stream _inner;
+            private readonly CancellationTokenSource _bound;
+            private readonly TimeSpan _idle;
+
+            public IdleBoundStream(Stream inner, CancellationTokenSource bound, TimeSpan idle)
+            {
+                _inner = inner;
+                _bound = bound;
+                _idle = idle;
+            }
+
+            public override bool CanRead => true;
+            public override bool CanSeek => false;
+            public override bool CanWrite => false;
+            public override long Length => throw new NotSupportedException();
+
+            public override long Position
+            {
+                get => throw new NotSupportedException();
+                set => throw new NotSupportedException();
+            }
+
+            public override int Read(byte[] buffer, int offset, int count) => Restart(_inner.Read(buffer, offset, count));
+
+            public override async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+                Restart(await _inner.ReadAsync(buffer, offset, count, cancellationToken).ConfigureAwait(false));
+
+            private int Restart(int read)
+            {
+                if (read > 0)
+                {
+                    _bound.CancelAfter(_idle);
+                }
+
+                return read;
+            }
+
+            public override void Flush()
+            {
+            }
+
+            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+            public override void SetLength(long value) => throw new NotSupportedException();
+            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+            protected override void Dispose(bool disposing)
+            {
+                if (disposing)
+                {
+                    _inner.Dispose();
+                }
+
+                base.Dispose(disposing);
+            }
+        }
 
         /// <summary>
         /// The credential for Negotiate, NTLM and Basic at the endpoint (what Exchange's EWS directory offers), or for Basic

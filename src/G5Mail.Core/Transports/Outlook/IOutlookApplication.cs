@@ -26,6 +26,157 @@ namespace G5Mail.Core.Transports.Outlook
 
         /// <summary>Session.GetDefaultFolder(olFolderCalendar = 9): the profile's default calendar. The caller disposes it.</summary>
         IOutlookCalendar OpenDefaultCalendar();
+
+        /// <summary>
+        /// The message store to read (Receive-G5Mail): the profile's default store (Session.DefaultStore) when
+        /// <paramref name="accountAddress"/> is null, else the delivery store (Account.DeliveryStore) of the profile's account
+        /// whose SmtpAddress it is; null when the profile has no such account. The caller disposes it.
+        /// </summary>
+        IOutlookMailStore? OpenMailStore(string? accountAddress);
+    }
+
+    /// <summary>OlDefaultFolders: the folders Outlook knows by role, whatever the mailbox's language calls them.</summary>
+    internal enum OutlookDefaultFolder
+    {
+        DeletedItems = 3,
+        SentMail = 5,
+        Inbox = 6,
+        Drafts = 16,
+        Junk = 23,
+    }
+
+    /// <summary>One message store (a mailbox or a .pst) of the profile. Dispose releases its COM objects.</summary>
+    internal interface IOutlookMailStore : IDisposable
+    {
+        /// <summary>Store.DisplayName, e.g. "anna.svensson@example.se".</summary>
+        string DisplayName { get; }
+
+        /// <summary>Store.GetDefaultFolder(kind). The caller disposes the folder.</summary>
+        IOutlookMailFolder GetDefaultFolder(OutlookDefaultFolder kind);
+
+        /// <summary>Store.GetRootFolder(): the top of the folder tree, parent of Inbox and the user's own top-level folders.</summary>
+        IOutlookMailFolder GetRootFolder();
+
+        /// <summary>
+        /// Session.GetItemFromID(entryId, Store.StoreID): the item with this EntryID, or null when Outlook has no such item
+        /// (MAPI_E_NOT_FOUND, MAPI_E_INVALID_ENTRYID: deleted or moved to another store since it was listed).
+        /// </summary>
+        IOutlookReceivedItem? GetItem(string entryId);
+    }
+
+    /// <summary>One mail folder (a MAPIFolder). Dispose releases its COM object.</summary>
+    internal interface IOutlookMailFolder : IDisposable
+    {
+        /// <summary>Folder.Name as Outlook shows it (in the mailbox's language for default folders).</summary>
+        string Name { get; }
+
+        /// <summary>The names of Folder.Folders (its direct sub-folders), in Outlook's order.</summary>
+        IReadOnlyList<string> SubfolderNames();
+
+        /// <summary>Folder.Folders.Item(i) for the sub-folder with exactly this name (as <see cref="SubfolderNames"/> gave it).</summary>
+        IOutlookMailFolder OpenSubfolder(string name);
+
+        /// <summary>Folder.Folders.Add(name): a new mail folder (the parent's item type). The caller disposes it.</summary>
+        IOutlookMailFolder AddSubfolder(string name);
+
+        /// <summary>
+        /// Folder.Items, Items.Restrict(filter) when <paramref name="filter"/> is not null, then Items.Sort(property,
+        /// descending). The caller disposes the collection.
+        /// </summary>
+        IOutlookItems Items(string? filter, string sortProperty, bool descending);
+    }
+
+    /// <summary>An Items collection, restricted and sorted. Dispose releases it.</summary>
+    internal interface IOutlookItems : IDisposable
+    {
+        /// <summary>Items.Count.</summary>
+        int Count { get; }
+
+        /// <summary>Items.Item(index), 1-based, in the collection's sort order. The caller disposes the item.</summary>
+        IOutlookReceivedItem Item(int index);
+    }
+
+    /// <summary>
+    /// One item of a mail folder: a MailItem, a ReportItem (delivery and non-delivery reports, message class REPORT.*) or
+    /// another item a mail folder holds (meeting requests). Dispose releases its COM object; it never changes the item.
+    /// </summary>
+    internal interface IOutlookReceivedItem : IDisposable
+    {
+        /// <summary>EntryID.</summary>
+        string EntryId { get; }
+
+        /// <summary>The listing's facts: MessageClass, Subject, sender, recipients, ReceivedTime, Size, UnRead, Attachments.Count, PR_INTERNET_MESSAGE_ID.</summary>
+        OutlookItemFacts ReadFacts();
+
+        /// <summary>PR_TRANSPORT_MESSAGE_HEADERS: the Internet headers the item arrived with; null when it has none (made inside Exchange).</summary>
+        string? TransportHeaders();
+
+        /// <summary>HTMLBody for an HTML item, else Body.</summary>
+        OutlookBody ReadBody();
+
+        /// <summary>PR_IN_REPLY_TO_ID (In-Reply-To): on a report, the Message-ID of the message it is about, when the report carries it.</summary>
+        string? InReplyTo();
+
+        /// <summary>The attachments (Attachments.Item(i) for i = 1..Count): FileName, Type, Size.</summary>
+        IReadOnlyList<OutlookAttachmentInfo> Attachments();
+
+        /// <summary>Attachments.Item(index).SaveAsFile(path), 1-based.</summary>
+        void SaveAttachment(int index, string path);
+
+        /// <summary>UnRead = false, then Save().</summary>
+        void MarkRead();
+
+        /// <summary>Item.Move(folder): the item in its new folder (with a new EntryID in most stores). The caller disposes it.</summary>
+        IOutlookReceivedItem MoveTo(IOutlookMailFolder folder);
+    }
+
+    /// <summary>What one item's properties say, read in one go (each is one COM call).</summary>
+    internal sealed class OutlookItemFacts
+    {
+        public string MessageClass { get; set; } = "IPM.Note";
+        public string? Subject { get; set; }
+
+        /// <summary>The sender's SMTP address (an Exchange sender's through PR_SMTP_ADDRESS / ExchangeUser.PrimarySmtpAddress), and display name.</summary>
+        public string? SenderAddress { get; set; }
+        public string? SenderName { get; set; }
+
+        /// <summary>The SMTP addresses of the To and CC recipients (Recipients, Type olTo 1 / olCC 2).</summary>
+        public IReadOnlyList<string> To { get; set; } = Array.Empty<string>();
+        public IReadOnlyList<string> Cc { get; set; } = Array.Empty<string>();
+
+        /// <summary>ReceivedTime (Outlook's local time, as an instant); for a ReportItem, which has no ReceivedTime, PR_MESSAGE_DELIVERY_TIME.</summary>
+        public DateTimeOffset Received { get; set; }
+
+        public long Size { get; set; }
+        public bool UnRead { get; set; }
+        public int AttachmentCount { get; set; }
+
+        /// <summary>PR_INTERNET_MESSAGE_ID, as stored (with angle brackets); null when the item has none.</summary>
+        public string? InternetMessageId { get; set; }
+    }
+
+    /// <summary>OlAttachmentType.</summary>
+    internal enum OutlookAttachmentType
+    {
+        ByValue = 1,
+        ByReference = 4,
+        EmbeddedItem = 5,
+        Ole = 6,
+    }
+
+    /// <summary>One attachment as Attachment.FileName, Type and Size describe it.</summary>
+    internal sealed class OutlookAttachmentInfo
+    {
+        public OutlookAttachmentInfo(string fileName, OutlookAttachmentType type, long size)
+        {
+            FileName = fileName;
+            Type = type;
+            Size = size;
+        }
+
+        public string FileName { get; }
+        public OutlookAttachmentType Type { get; }
+        public long Size { get; }
     }
 
     /// <summary>The default calendar folder. Dispose releases its COM objects.</summary>

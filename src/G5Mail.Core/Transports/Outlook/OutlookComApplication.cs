@@ -77,6 +77,54 @@ namespace G5Mail.Core.Transports.Outlook
             }
         }
 
+        // NOT RUN ON WINDOWS HERE: NameSpace.DefaultStore (https://learn.microsoft.com/office/vba/api/outlook.namespace.defaultstore),
+        // NameSpace.Accounts, Account.SmtpAddress and Account.DeliveryStore
+        // (https://learn.microsoft.com/office/vba/api/outlook.account.deliverystore).
+        public IOutlookMailStore? OpenMailStore(string? accountAddress)
+        {
+            ComObject session = App.GetObject("Session");
+            bool kept = false;
+            try
+            {
+                if (accountAddress == null)
+                {
+                    kept = true;
+                    return new MailStore(session, session.GetObject("DefaultStore"));
+                }
+
+                using (ComObject accounts = session.GetObject("Accounts"))
+                {
+                    int count = Convert.ToInt32(accounts.Get("Count"), CultureInfo.InvariantCulture);
+                    for (int i = 1; i <= count; i++)
+                    {
+                        using (ComObject account = accounts.GetObject("Item", BindingFlags.InvokeMethod, i))
+                        {
+                            string address = Convert.ToString(account.Get("SmtpAddress"), CultureInfo.InvariantCulture) ?? string.Empty;
+                            if (string.Equals(address, accountAddress, StringComparison.OrdinalIgnoreCase))
+                            {
+                                kept = true;
+                                return new MailStore(session, account.GetObject("DeliveryStore"));
+                            }
+                        }
+                    }
+                }
+
+                return null;
+            }
+            catch
+            {
+                kept = false;
+                throw;
+            }
+            finally
+            {
+                if (!kept)
+                {
+                    session.Dispose();
+                }
+            }
+        }
+
         public void Dispose()
         {
             _application?.Dispose();
@@ -429,7 +477,7 @@ namespace G5Mail.Core.Transports.Outlook
         public void Discard() => Item.Call("Close", OlDiscard);
 
         /// <summary>An Exchange user's Address is an X.500 DN; PR_SMTP_ADDRESS holds the SMTP one ("Obtain the E-mail Address of a Recipient").</summary>
-        private static string SmtpAddress(ComObject recipient)
+        internal static string SmtpAddress(ComObject recipient)
         {
             try
             {

@@ -26,6 +26,14 @@ namespace G5Mail.Core.Transports.Outlook
         SaveAppointment,
         SendInvitation,
         DeleteAppointment,
+
+        // Reading a mail folder (Receive-G5Mail, Get-G5DeliveryReport).
+        OpenFolder,
+        ListMessages,
+        ReadMessage,
+        MarkRead,
+        CreateFolder,
+        MoveMessage,
     }
 
     /// <summary>
@@ -59,6 +67,9 @@ namespace G5Mail.Core.Transports.Outlook
         private const string OtherMethods = "use -Method Smtp or ExchangeOnline, or write Outlook-ready drafts with -DraftDirectory";
 
         /// <summary>What Sync-G5Activity can use instead of Outlook.</summary>
+        /// <summary>What Receive-G5Mail and Get-G5DeliveryReport can use instead of Outlook.</summary>
+        public const string ReadAlternatives = "read the mailbox with -Method Smtp (IMAP), ExchangeOnline (Microsoft Graph) or Exchange (EWS)";
+
         public const string CalendarAlternatives = "write the activities as .ics files with -IcsDirectory <folder> (Outlook imports them), or use -Method Smtp, "
             + "ExchangeOnline or Exchange";
 
@@ -81,6 +92,28 @@ namespace G5Mail.Core.Transports.Outlook
         public static G5MailErrorException NotWindows() => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
             "The Outlook method drives classic Outlook through its COM interface, which exists only on Windows. On this computer "
             + OtherMethods + " and open them in Outlook.", "Method");
+
+        /// <param name="alternatives">What to use instead, e.g. <see cref="ReadAlternatives"/>.</param>
+        public static G5MailErrorException NotWindows(string alternatives) => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
+            "The Outlook method drives classic Outlook through its COM interface, which exists only on Windows. On this computer "
+            + alternatives + ".", "Method");
+
+        /// <summary>
+        /// MethodNotSupported where Outlook cannot be driven (not Windows, no interactive desktop), checked before anything
+        /// else, as the send and calendar transports do.
+        /// </summary>
+        internal static void CheckHost(IOutlookHost host, string alternatives)
+        {
+            if (!host.IsWindows)
+            {
+                throw NotWindows(alternatives);
+            }
+
+            if (!host.IsInteractiveSession)
+            {
+                throw NotInteractive(alternatives);
+            }
+        }
 
         /// <param name="alternatives">What to use instead: by default the ways of sending documents.</param>
         public static G5MailErrorException NotInteractive(string alternatives = OtherMethods) => new G5MailErrorException(ErrorIds.MethodNotSupported, ErrorKind.NotImplemented,
@@ -159,6 +192,21 @@ namespace G5Mail.Core.Transports.Outlook
                     "Outlook", ex);
             }
 
+            if ((hr == E_ABORT || hr == E_ACCESSDENIED || hr == MAPI_E_NOT_SUPPORTED || ex is UnauthorizedAccessException) && IsReading(step))
+            {
+                // The same guard watches reading addresses and properties ("A program is trying to access e-mail address
+                // information stored in Outlook"). It answers every item the same way, so it is the session's failure:
+                // one error for the call, not one per message.
+                return new G5MailErrorException(ErrorIds.PermissionDenied, ErrorKind.PermissionDenied,
+                    $"Outlook refused to {what}{code}: its security guard blocked the program, or Deny was chosen in its prompt "
+                    + "\"A program is trying to access e-mail address information stored in Outlook\". Outlook allows it without asking "
+                    + "when an up-to-date antivirus is active; otherwise an administrator sets File > Options > Trust Center > Trust "
+                    + "Center Settings > Programmatic Access (or its Group Policy).", "Outlook", ex)
+                {
+                    Scope = FailureScope.Account,
+                };
+            }
+
             if (hr == E_ABORT || hr == E_ACCESSDENIED || hr == MAPI_E_NOT_SUPPORTED || ex is UnauthorizedAccessException)
             {
                 // Outlook's object-model guard: Deny in its security prompt, or Programmatic Access set to "Automatically
@@ -172,9 +220,20 @@ namespace G5Mail.Core.Transports.Outlook
             }
 
             string detail = string.IsNullOrWhiteSpace(ex.Message) ? string.Empty : ": " + ex.Message.Trim();
+            if (IsReading(step))
+            {
+                // One message's failure is that message's (the others go on); a folder's ends the call.
+                bool oneMessage = step == OutlookStep.ReadMessage || step == OutlookStep.MarkRead || step == OutlookStep.MoveMessage;
+                return new G5MailErrorException(oneMessage ? ErrorIds.MessageUnreadable : ErrorIds.ConnectionFailed,
+                    oneMessage ? ErrorKind.ReadError : ErrorKind.ResourceUnavailable,
+                    $"Outlook could not {what}{detail}{(detail.Contains(Hex(hr)) ? string.Empty : " (" + Hex(hr) + ")")}.", "Outlook", ex);
+            }
+
             return new G5MailErrorException(ErrorIds.SendFailed, ErrorKind.NotSpecified,
                 $"Outlook could not {what}{detail}{(detail.Contains(Hex(hr)) ? string.Empty : " (" + Hex(hr) + ")")}.", "Outlook", ex);
         }
+
+        private static bool IsReading(OutlookStep step) => step >= OutlookStep.OpenFolder;
 
         private static string Suffix(Exception? ex) => ex == null ? string.Empty : " (" + Hex(ex.HResult) + ")";
 
@@ -198,6 +257,12 @@ namespace G5Mail.Core.Transports.Outlook
                 case OutlookStep.SaveAppointment: return "save the appointment";
                 case OutlookStep.SendInvitation: return "send the meeting request, update or cancellation to the attendees";
                 case OutlookStep.DeleteAppointment: return "delete the appointment";
+                case OutlookStep.OpenFolder: return "open the mail folder";
+                case OutlookStep.ListMessages: return "list the folder's messages";
+                case OutlookStep.ReadMessage: return "read the message";
+                case OutlookStep.MarkRead: return "mark the message as read";
+                case OutlookStep.CreateFolder: return "create the folder";
+                case OutlookStep.MoveMessage: return "move the message";
                 default: return "carry out the call";
             }
         }
