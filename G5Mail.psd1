@@ -13,9 +13,9 @@
     Copyright            = '(c) G5Mail. MIT License.'
     Description          = 'Send Monitor G5 business documents (orders, purchase orders, invoices) by e-mail: SMTP, Exchange Online (OAuth 2.0), Exchange on-premises (EWS) and Outlook.'
     PowerShellVersion    = '5.1'
-    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/SendSummary.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml', 'artifacts/G5Mail/ActivityResult.Format.ps1xml', 'artifacts/G5Mail/ActivitySummary.Format.ps1xml', 'artifacts/G5Mail/ReceivedMessage.Format.ps1xml')
+    FormatsToProcess     = @('artifacts/G5Mail/MailSettings.Format.ps1xml', 'artifacts/G5Mail/SendResult.Format.ps1xml', 'artifacts/G5Mail/SendSummary.Format.ps1xml', 'artifacts/G5Mail/ServerTestResult.Format.ps1xml', 'artifacts/G5Mail/SecretExpiry.Format.ps1xml', 'artifacts/G5Mail/ActivityResult.Format.ps1xml', 'artifacts/G5Mail/ActivitySummary.Format.ps1xml', 'artifacts/G5Mail/ReceivedMessage.Format.ps1xml', 'artifacts/G5Mail/DeliveryReport.Format.ps1xml')
     FunctionsToExport    = @()
-    CmdletsToExport      = @('Set-G5MailSetting', 'Get-G5MailSetting', 'Send-G5Document', 'Test-G5MailServer', 'Get-G5SecretExpiry', 'Sync-G5Activity', 'Receive-G5Mail')
+    CmdletsToExport      = @('Set-G5MailSetting', 'Get-G5MailSetting', 'Send-G5Document', 'Test-G5MailServer', 'Get-G5SecretExpiry', 'Sync-G5Activity', 'Receive-G5Mail', 'Get-G5DeliveryReport')
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
@@ -43,6 +43,11 @@
 - Works next to Az, Microsoft.Graph and ExchangeOnlineManagement: MailKit, MimeKit and MSAL load from lib/ in a
   private AssemblyLoadContext on PowerShell 7 (an AssemblyResolve handler on Windows PowerShell 5.1), together with
   G5Mail's engine; every public type exists once.
+- Receive-G5Mail reads a mailbox folder with the same settings (IMAP for Smtp, Microsoft Graph, EWS, Outlook), oldest
+  first: attachments saved under safe names (temp file + rename, a rerun makes no copies, winmail.dat unpacked, streamed
+  to disk), then marked read or moved; a broken message fails alone (MessageUnreadable).
+- Get-G5DeliveryReport reads delivery status notifications (RFC 3464, RFC 6533, Exchange NDRs) and ties each bounced
+  recipient to the documents of the send journal (-JournalPath), with a Reason a script can branch on.
 - Help for every cmdlet and about_G5Mail; format views for every output type.
 '@
         }

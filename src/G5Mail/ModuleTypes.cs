@@ -21,7 +21,7 @@ namespace G5Mail
             typeof(SendResult), typeof(SendStatus), typeof(MailSettings), typeof(SettingSource), typeof(Finding), typeof(FindingSeverity),
             typeof(ServerTestResult), typeof(SecretExpiry), typeof(SecretStatus), typeof(SecretSource),
             typeof(ActivityResult), typeof(ActivityStatus),
-            typeof(ReceivedMessage), typeof(ReceivedAttachment),
+            typeof(ReceivedMessage), typeof(ReceivedAttachment), typeof(DeliveryReport), typeof(DeliveryReason), typeof(DocumentIdList),
 
             // The summary record's data and the exception of every error record.
             typeof(SendSummary), typeof(ActivitySummary), typeof(G5MailErrorException),

@@ -180,7 +180,7 @@ Describe 'What the cmdlets show the session' {
 
     It 'uses only G5Mail''s own, .NET''s and PowerShell''s types in parameters and output, each G5Mail type once and reachable by its name' {
         $commands = @(Get-Command -Module G5Mail -CommandType Cmdlet)
-        $commands.Count | Should -Be 7
+        $commands.Count | Should -Be 8
         $seen = [Collections.Generic.HashSet[type]]::new()
         $queue = [Collections.Generic.Queue[object]]::new()
         foreach ($command in $commands) {

@@ -237,3 +237,20 @@ Describe 'Reading mail with the Outlook method where Outlook cannot run' -Skip:$
         $err.Exception.Message | Should -Match 'only on Windows'
     }
 }
+
+Describe 'Delivery reports with the Outlook method' {
+    # On every platform: Outlook keeps a bounce without its delivery-status part, so there is nothing to read or match.
+    BeforeAll { Use-Settings }
+
+    It 'Get-G5DeliveryReport stops before reading anything and names the methods that can' {
+        $journal = Join-Path $TestDrive 'journal-outlook.jsonl'
+        Set-Content -LiteralPath $journal -Value '' -NoNewline
+        $err = $null; $out = $null
+        try { $out = Get-G5DeliveryReport -Method Outlook -JournalPath $journal -MoveTo Studsade -ErrorAction Stop }
+        catch { $err = $_ }
+        $out | Should -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'MethodNotSupported,*'
+        $err.Exception.Message | Should -Match 'delivery-status'
+        $err.Exception.Message | Should -Match '-Method Smtp \(IMAP\), ExchangeOnline or Exchange'
+    }
+}

@@ -27,8 +27,10 @@ BeforeDiscovery {
         $t = $queue.Dequeue()
         if ($t.IsArray) { $t = $t.GetElementType() }
         if ([Nullable]::GetUnderlyingType($t)) { $t = [Nullable]::GetUnderlyingType($t) }
-        # Enums and System types format themselves; only G5Mail's own records need views.
+        # Enums and System types format themselves; only G5Mail's own records need views. A collection (DeliveryReport's
+        # DocumentIdList) is shown by its items: Out-Default enumerates it, so a view of its own would never be used.
         if (-not $t.IsClass -or "$($t.Namespace)" -notlike 'G5Mail*' -or $types.ContainsKey($t.FullName)) { continue }
+        if ([System.Collections.IEnumerable].IsAssignableFrom($t)) { continue }
         $types[$t.FullName] = $t
         foreach ($p in $t.GetProperties()) { $queue.Enqueue($p.PropertyType) }
     }
@@ -361,7 +363,7 @@ Import-Module G5Mail
 $r.Help = Get-G5HelpFacts
 $env:G5MAIL_CONFIG_DIR = $ConfigDir
 $r.SettingPath = (Get-G5MailSetting).Path
-$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding', 'G5Mail.ActivityResult', 'G5Mail.ActivitySummary' |
+$r.Views = @('G5Mail.MailSettings', 'G5Mail.SendResult', 'G5Mail.SendSummary', 'G5Mail.ServerTestResult', 'G5Mail.SecretExpiry', 'G5Mail.Finding', 'G5Mail.ActivityResult', 'G5Mail.ActivitySummary', 'G5Mail.ReceivedMessage', 'G5Mail.ReceivedAttachment', 'G5Mail.DeliveryReport' |
         Where-Object { Get-FormatData -TypeName $_ })
 Unregister-PSResourceRepository -Name G5MailLocal
 $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
@@ -405,7 +407,7 @@ $r.RepositoriesAfter = @(Get-PSResourceRepository | ForEach-Object Name)
             @($c.Examples).Count | Should -BeGreaterOrEqual 1
         }
         $h.About.Name | Should -Be 'about_G5Mail'
-        @($Installed.Views).Count | Should -Be 9
+        @($Installed.Views).Count | Should -Be 11
         $Installed.SettingPath | Should -BeLike ((Join-Path $TestDrive 'config-install') + '*')
     }
 

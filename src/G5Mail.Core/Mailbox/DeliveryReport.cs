@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Linq;
 
 namespace G5Mail
 {
@@ -33,8 +36,12 @@ namespace G5Mail
     /// </summary>
     public sealed class DeliveryReport
     {
-        /// <summary>The documents of the message the report is about (from the send journal); empty when unmatched.</summary>
-        public string[] DocumentIds { get; set; } = Array.Empty<string>();
+        /// <summary>
+        /// The documents of the message the report is about (from the send journal); empty when unmatched. A list that
+        /// reads as "1001, 1002" where PowerShell turns it into text (Export-Csv, "$x"), so the nightly
+        /// <c>Get-G5DeliveryReport | Export-Csv</c> keeps the ids instead of writing System.String[].
+        /// </summary>
+        public DocumentIdList DocumentIds { get; set; } = DocumentIdList.Empty;
 
         /// <summary>Final-Recipient (or Original-Recipient) of the report.</summary>
         public string? Recipient { get; set; }
@@ -68,6 +75,19 @@ namespace G5Mail
         /// <summary>True when the journal knows the message (DocumentIds filled).</summary>
         public bool Matched { get; set; }
 
-        public override string ToString() => $"{Recipient} {Action} {Status} ({string.Join(", ", DocumentIds)})";
+        public override string ToString() => $"{Recipient} {Action} {Status} ({DocumentIds})";
+    }
+
+    /// <summary>Document ids as a read-only list (indexing, Count, -contains, JSON arrays) whose text is the ids joined by ", ".</summary>
+    public sealed class DocumentIdList : ReadOnlyCollection<string>
+    {
+        public DocumentIdList(IEnumerable<string> ids)
+            : base((ids ?? throw new ArgumentNullException(nameof(ids))).ToList())
+        {
+        }
+
+        public static DocumentIdList Empty { get; } = new DocumentIdList(Array.Empty<string>());
+
+        public override string ToString() => string.Join(", ", this);
     }
 }

@@ -90,10 +90,7 @@ namespace G5Mail.Core.Mailbox
             message.IsDeliveryReport |= IsDeliveryReport(content);
         }
 
-        /// <summary>RFC 3464 / RFC 6533: multipart/report with report-type delivery-status or global-delivery-status.</summary>
-        public static bool IsDeliveryReport(MimeMessage content) =>
-            content.Body is MultipartReport report
-            && (string.Equals(report.ReportType, "delivery-status", StringComparison.OrdinalIgnoreCase)
-                || string.Equals(report.ReportType, "global-delivery-status", StringComparison.OrdinalIgnoreCase));
+        /// <summary>RFC 3464 / RFC 6533 / Exchange NDRs, as Get-G5DeliveryReport tells them (<see cref="DeliveryStatusReader"/>).</summary>
+        public static bool IsDeliveryReport(MimeMessage content) => DeliveryStatusReader.IsDeliveryStatusNotification(content);
     }
 }

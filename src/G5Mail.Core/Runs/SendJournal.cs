@@ -49,6 +49,7 @@ namespace G5Mail.Core.Runs
 
         private readonly object _gate = new object();
         private readonly Dictionary<string, JournalEntry> _index = new Dictionary<string, JournalEntry>(DocumentFingerprint.KeyComparer);
+        private readonly Dictionary<string, JournalEntry> _messages = new Dictionary<string, JournalEntry>(StringComparer.Ordinal);
         private readonly List<int> _ignoredLines = new List<int>();
         private readonly IRunLog _log;
         private FileStream? _file;
@@ -160,6 +161,48 @@ namespace G5Mail.Core.Runs
             {
                 return _index.TryGetValue(document.Key, out JournalEntry? entry) ? entry : null;
             }
+        }
+
+        /// <summary>
+        /// The record of the message with this Message-ID (with or without angle brackets), or null: what a delivery report
+        /// about it is matched with. The final record (Sent, Uncertain) when there is one, else the intent (a run that
+        /// stopped while sending may have handed the message over); never a Failed or Draft record, whose message did not
+        /// leave. See <see cref="MessageIdKey"/> for how ids compare.
+        /// </summary>
+        public JournalEntry? FindMessage(string? messageId)
+        {
+            string? key = MessageIdKey(messageId);
+            if (key == null)
+            {
+                return null;
+            }
+
+            lock (_gate)
+            {
+                return _messages.TryGetValue(key, out JournalEntry? entry) ? entry : null;
+            }
+        }
+
+        /// <summary>
+        /// A Message-ID as a lookup key: without white space and angle brackets, the part left of the last '@' as written
+        /// (RFC 5322 3.6.4 gives id-left no case rules, so it is compared exactly) and the part right of it lower-case (it
+        /// is a domain, or names one, in every generator seen). Null for an empty id.
+        /// </summary>
+        public static string? MessageIdKey(string? messageId)
+        {
+            if (messageId == null)
+            {
+                return null;
+            }
+
+            string id = messageId.Trim().TrimStart('<').TrimEnd('>').Trim();
+            if (id.Length == 0)
+            {
+                return null;
+            }
+
+            int at = id.LastIndexOf('@');
+            return at < 0 ? id : id.Substring(0, at + 1) + id.Substring(at + 1).ToLowerInvariant();
         }
 
         /// <summary>
@@ -354,6 +397,25 @@ namespace G5Mail.Core.Runs
 
                 _index[document.Key] = new JournalEntry(record, lineNumber);
             }
+
+            IndexMessage(record, lineNumber);
+        }
+
+        private void IndexMessage(JournalRecord record, int lineNumber)
+        {
+            string? key = MessageIdKey(record.MessageId);
+            if (key == null || record.Status == JournalStatus.Failed || record.Status == JournalStatus.Draft)
+            {
+                return;
+            }
+
+            // A final record replaces the intent; a later intent (not written for a message already sent) does not.
+            if (record.Status == JournalStatus.Sending && _messages.ContainsKey(key))
+            {
+                return;
+            }
+
+            _messages[key] = new JournalEntry(record, lineNumber);
         }
 
         private JournalRecord Build(JournalStatus status, PlannedMessage planned, SendResult outcome)

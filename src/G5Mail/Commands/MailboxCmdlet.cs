@@ -81,9 +81,10 @@ namespace G5Mail.Commands
         }
 
         /// <summary>Runs the call: the results go to the pipeline as they come, an unreadable message as an error record.</summary>
-        private protected void Run<TResult>(SettingValues settings, ReceiveOptions options, IMessageHandler<TResult> handler)
+        /// <param name="log">The call's log when the handler writes to it too (Get-G5DeliveryReport), so its lines come in order.</param>
+        private protected void Run<TResult>(SettingValues settings, ReceiveOptions options, IMessageHandler<TResult> handler, PipelineLog? log = null)
         {
-            var log = new PipelineLog();
+            log = log ?? new PipelineLog();
             var run = new ReceiveRun<TResult>(options, () => MailboxReaderFactory.Create(settings, log, Mailbox), handler, log);
             var progress = new ProgressRecord(2, MyInvocation.MyCommand.Name, "Reading " + options.Folder.Text);
             try

@@ -390,16 +390,22 @@ namespace G5Mail.Core.Transports.Imap
 
         /// <summary>
         /// RFC 3464 2 / RFC 6522: a delivery status notification is multipart/report with report-type delivery-status (RFC 6533:
-        /// global-delivery-status); the NDRs of Exchange and Exchange Online are the same shape.
+        /// global-delivery-status); the NDRs of Exchange and Exchange Online are the same shape. Null when the listing cannot
+        /// tell: a multipart/report whose parameters the server left out (they are BODYSTRUCTURE extension data, RFC 3501
+        /// 7.4.2, which smtp4dev 3.15 for one does not send); the content then tells.
         /// </summary>
-        internal static bool IsDeliveryReport(BodyPart body)
+        internal static bool? IsDeliveryReport(BodyPart body)
         {
             if (!(body is BodyPartMultipart multipart) || !multipart.ContentType.IsMimeType("multipart", "report"))
             {
                 return false;
             }
 
-            string? type = multipart.ContentType.Parameters.TryGetValue("report-type", out string? value) ? value : null;
+            if (!multipart.ContentType.Parameters.TryGetValue("report-type", out string? type))
+            {
+                return null;
+            }
+
             return string.Equals(type, "delivery-status", StringComparison.OrdinalIgnoreCase)
                    || string.Equals(type, "global-delivery-status", StringComparison.OrdinalIgnoreCase);
         }
