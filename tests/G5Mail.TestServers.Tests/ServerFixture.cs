@@ -29,6 +29,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public static readonly Guid NoGraphAppId = Guid.Parse("11111111-aaaa-4bbb-8ccc-000000000003");
     public static readonly Guid PublicAppId = Guid.Parse("11111111-aaaa-4bbb-8ccc-000000000004");
     public static readonly Guid CalendarAppId = Guid.Parse("11111111-aaaa-4bbb-8ccc-000000000005");
+    public static readonly Guid ReaderAppId = Guid.Parse("11111111-aaaa-4bbb-8ccc-000000000006");
 
     public const string SenderSecret = "Xy7~validSecretValue_0123456789abcdefgh";
     public const string ExpiringSecret = "Qw3~expiringSoonSecret_0123456789abcdef";
@@ -36,6 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public const string NoSendSecret = "Ns5~noSendSecretValue_0123456789abcdefg";
     public const string NoGraphSecret = "Ng6~noGraphSecretValue_0123456789abcdef";
     public const string CalendarSecret = "Ca7~calendarSecretValue_0123456789abcde";
+    public const string ReaderSecret = "Rd8~readerSecretValue_0123456789abcdefg";
 
     public const string Alice = "alice@g5mail.test";
     public const string AlicePassword = "Alice-Password-1!";
@@ -93,6 +95,12 @@ public sealed class ServerFixture : IAsyncLifetime
                     ClientId = CalendarAppId, Tenant = TenantId.ToString(), DisplayName = "G5Mail calendar",
                     Roles = { "Calendars.ReadWrite" },
                     Secrets = { new SecretConfig { KeyId = Guid.NewGuid(), Value = CalendarSecret, EndDateTime = now.AddDays(30) } },
+                },
+                new AppConfig
+                {
+                    ClientId = ReaderAppId, Tenant = TenantId.ToString(), DisplayName = "G5Mail mailbox reader",
+                    Roles = { "Mail.Read" },
+                    Secrets = { new SecretConfig { KeyId = Guid.NewGuid(), Value = ReaderSecret, EndDateTime = now.AddDays(30) } },
                 },
                 new AppConfig
                 {

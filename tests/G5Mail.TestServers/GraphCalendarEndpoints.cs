@@ -228,35 +228,8 @@ public static class GraphCalendarEndpoints
     /// ReadWrite to read. App tokens may use any mailbox of the tenant; delegated tokens their own only (shared calendars
     /// are not modelled). 403 ErrorAccessDenied otherwise, as for mail.
     /// </summary>
-    private static UserConfig? Authorize(HttpContext ctx, ServerState state, string? userSegment, bool write, out IResult? error)
-    {
-        error = null;
-        GraphEndpoints.GraphCaller? caller = GraphEndpoints.Authenticate(ctx, state, out error);
-        if (caller is null) return null;
-        if (userSegment is null && caller.IsApp)
-        {
-            error = GraphEndpoints.GraphError(ctx, 400, "BadRequest", "/me request is only valid with delegated authentication flow.");
-            return null;
-        }
-
-        UserConfig? user = state.Directory.FindUser(caller.Tenant, userSegment ?? caller.UserId!.Value.ToString());
-        if (user is null)
-        {
-            error = GraphEndpoints.GraphError(ctx, 404, "ErrorInvalidUser", $"The requested user '{userSegment ?? "me"}' is invalid.");
-            return null;
-        }
-
-        bool allowed = write ? caller.Has(CalendarsReadWrite) : caller.Has(CalendarsRead);
-        if (!allowed || (!caller.IsApp && IdentityDirectory.UserId(user) != caller.UserId))
-        {
-            string permission = write ? CalendarsReadWrite : "Calendars.Read";
-            error = GraphEndpoints.GraphError(ctx, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.",
-                requiredPermission: allowed ? permission + ".Shared" : permission);
-            return null;
-        }
-
-        return user;
-    }
+    private static UserConfig? Authorize(HttpContext ctx, ServerState state, string? userSegment, bool write, out IResult? error) =>
+        GraphRequest.Mailbox(ctx, state, userSegment, write ? new[] { CalendarsReadWrite } : CalendarsRead, write ? CalendarsReadWrite : "Calendars.Read", out error);
 
     // ---- the event resource ------------------------------------------------------------------------------------------
 
@@ -528,25 +501,9 @@ public static class GraphCalendarEndpoints
 
     private static string ChangeKey(StoredEvent e) => Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(e.Id.Substring(Math.Max(0, e.Id.Length - 8)) + e.Version));
 
-    private static string[]? Select(HttpContext ctx)
-    {
-        string raw = ctx.Request.Query["$select"].ToString();
-        return raw.Length == 0 ? null : raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    }
+    private static string[]? Select(HttpContext ctx) => GraphRequest.Select(ctx);
 
-    /// <summary>$select: the named properties (and, as Graph always does, @odata.etag and id).</summary>
-    private static JsonObject Selected(JsonObject all, string[]? select)
-    {
-        if (select is null) return all;
-        var selected = new JsonObject { ["@odata.etag"] = all["@odata.etag"]?.DeepClone(), ["id"] = all["id"]?.DeepClone() };
-        foreach (string p in select)
-        {
-            KeyValuePair<string, JsonNode?> match = all.FirstOrDefault(kv => kv.Key.Equals(p, StringComparison.OrdinalIgnoreCase));
-            if (match.Key is not null && !selected.ContainsKey(match.Key)) selected[match.Key] = match.Value?.DeepClone();
-        }
-
-        return selected;
-    }
+    private static JsonObject Selected(JsonObject all, string[]? select) => GraphRequest.Selected(all, select);
 
     private static StoredEvent Copy(StoredEvent e)
     {
@@ -580,23 +537,9 @@ public static class GraphCalendarEndpoints
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
-    private static async Task<JsonObject?> ReadJsonAsync(HttpContext ctx, bool allowEmpty = false)
-    {
-        using var reader = new StreamReader(ctx.Request.Body);
-        string text = await reader.ReadToEndAsync(ctx.RequestAborted);
-        if (allowEmpty && text.Trim().Length == 0) return new JsonObject();
-        try
-        {
-            return JsonNode.Parse(text, new JsonNodeOptions { PropertyNameCaseInsensitive = true }) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    private static Task<JsonObject?> ReadJsonAsync(HttpContext ctx, bool allowEmpty = false) => GraphRequest.ReadJsonAsync(ctx, allowEmpty);
 
-    private static IResult BadJson(HttpContext ctx) =>
-        GraphEndpoints.GraphError(ctx, 400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.");
+    private static IResult BadJson(HttpContext ctx) => GraphRequest.BadJson(ctx);
 
     private static IResult BadValue(HttpContext ctx, string property, string? value) =>
         GraphEndpoints.GraphError(ctx, 400, "BadRequest", $"Invalid value '{value}' for property '{property}'.");
@@ -605,8 +548,7 @@ public static class GraphCalendarEndpoints
         GraphEndpoints.GraphError(ctx, 400, "ErrorInvalidProperty",
             $"The extended property id '{id}' is not valid: use '{{type}} {{guid}} Name {{name}}', '{{type}} {{guid}} Id 0x{{hex}}' or '{{type}} 0x{{tag}}'.");
 
-    private static IResult ItemNotFound(HttpContext ctx) =>
-        GraphEndpoints.GraphError(ctx, 404, "ErrorItemNotFound", "The specified object was not found in the store.");
+    private static IResult ItemNotFound(HttpContext ctx) => GraphRequest.ItemNotFound(ctx);
 
-    private static string Host(HttpContext ctx) => "https://" + ctx.Request.Host.Value;
+    private static string Host(HttpContext ctx) => GraphRequest.Host(ctx);
 }

@@ -43,6 +43,7 @@ public sealed class ServerState : IDisposable
     public FaultInjector Faults { get; } = new();
     public MailStore Mail { get; }
     public CalendarStore Calendar { get; } = new();
+    public MailboxStore Mailboxes { get; } = new();
     public MailRelay Relay { get; }
     public Action<string> Log { get; }
     public ConcurrentDictionary<string, EntraEndpoints.RefreshGrant> RefreshTokens { get; } = new(StringComparer.Ordinal);

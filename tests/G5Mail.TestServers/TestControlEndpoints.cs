@@ -27,6 +27,7 @@ public static class TestControlEndpoints
             state.Faults.Clear();
             state.Mail.Clear();
             state.Calendar.Clear();
+            state.Mailboxes.Clear();
             return Results.NoContent();
         });
 

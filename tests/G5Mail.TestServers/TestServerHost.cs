@@ -100,6 +100,7 @@ public sealed class TestServerHost : IAsyncDisposable
         EntraEndpoints.Map(app, state);
         GraphEndpoints.Map(app, state);
         GraphCalendarEndpoints.Map(app, state);
+        GraphMailboxEndpoints.Map(app, state);
         EwsEndpoints.Map(app, state);
         TestControlEndpoints.Map(app, state, ServiceOfRoute(app));
 

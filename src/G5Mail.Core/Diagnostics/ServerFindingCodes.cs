@@ -64,6 +64,9 @@ namespace G5Mail.Core.Diagnostics
 
         /// <summary>Warning: the token lacks Calendars.ReadWrite; mail works, Sync-G5Activity's events will fail with PermissionDenied.</summary>
         public const string CalendarPermissionMissing = "CalendarPermissionMissing";
+
+        /// <summary>Warning: the token lacks Mail.Read (or Mail.ReadWrite); mail goes out, Receive-G5Mail and Get-G5DeliveryReport will fail with PermissionDenied.</summary>
+        public const string MailReadPermissionMissing = "MailReadPermissionMissing";
         public const string GraphReachable = "GraphReachable";
         public const string TokenRejected = "TokenRejected";
         public const string MailboxFound = "MailboxFound";

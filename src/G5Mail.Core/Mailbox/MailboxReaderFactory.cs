@@ -26,7 +26,7 @@ namespace G5Mail.Core.Mailbox
                         Timeout = Transports.TransportFactory.TimeoutOf(settings),
                     }, log);
                 case MailMethod.ExchangeOnline:
-                    throw NotYet(method);
+                    return Transports.ExchangeOnline.GraphMailboxReader.Create(settings, log, owner);
                 case MailMethod.Exchange:
                     return new EwsMailboxReader(TransportFactory.EwsOptions(settings, owner), log, owner);
                 case MailMethod.Outlook:

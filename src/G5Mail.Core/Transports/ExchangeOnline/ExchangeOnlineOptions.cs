@@ -120,11 +120,19 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         {
             if (audience == TokenAudience.Graph)
             {
-                return new[] { IsAppOnly ? GraphResource + "/.default" : GraphResource + "/" + GraphPermissions.MailSend };
+                return new[] { IsAppOnly || ReadsMailbox ? GraphResource + "/.default" : GraphResource + "/" + GraphPermissions.MailSend };
             }
 
             return new[] { IsAppOnly ? SmtpAppScope : SmtpDelegatedScope };
         }
+
+        /// <summary>
+        /// For reading the mailbox (Receive-G5Mail, Get-G5DeliveryReport): a delegated token is asked for "/.default", every
+        /// Graph permission consented for the app ("Scopes and permissions in the Microsoft identity platform", the .default
+        /// scope, learn.microsoft.com/entra/identity-platform/scopes-oidc). Asking for Mail.Send would fail for an app that
+        /// may only read, and asking for Mail.Read for one consented Mail.ReadWrite; Graph then decides per call.
+        /// </summary>
+        public bool ReadsMailbox { get; private set; }
 
         /// <summary>The Graph mailbox path: /users/{From} for app-only tokens, /me for a signed-in user.</summary>
         public string MailboxPath => IsAppOnly ? "users/" + Uri.EscapeDataString(From ?? string.Empty) : "me";
@@ -135,7 +143,8 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         /// </summary>
         /// <param name="requireFrom">False for calls that need no mailbox (reading the app's secrets).</param>
         /// <param name="flow">Sign in this way whatever AuthenticationFlow says (Get-G5SecretExpiry always signs in as the app).</param>
-        public static ExchangeOnlineOptions FromSettings(SettingValues settings, bool requireFrom = true, AuthenticationFlow? flow = null)
+        /// <param name="readsMailbox">For reading the mailbox: see <see cref="ReadsMailbox"/>.</param>
+        public static ExchangeOnlineOptions FromSettings(SettingValues settings, bool requireFrom = true, AuthenticationFlow? flow = null, bool readsMailbox = false)
         {
             if (settings == null)
             {
@@ -173,7 +182,10 @@ namespace G5Mail.Core.Transports.ExchangeOnline
 
             return new ExchangeOnlineOptions(clientId, tenant, effectiveFlow, settings.ExchangeOnlineProtocol ?? Defaults.Protocol,
                 HostOnly(settings.AuthorityHost ?? Defaults.AuthorityHost), HostOnly(settings.GraphEndpoint ?? Defaults.GraphEndpoint),
-                secret, user, from, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds));
+                secret, user, from, TimeSpan.FromSeconds(settings.TimeoutSeconds ?? Defaults.TimeoutSeconds))
+            {
+                ReadsMailbox = readsMailbox,
+            };
         }
 
         /// <summary>

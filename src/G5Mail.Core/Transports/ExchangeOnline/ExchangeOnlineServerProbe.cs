@@ -160,6 +160,16 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                     GraphPermissions.HowToGrant(GraphPermissions.CalendarsReadWrite, app));
             }
 
+            if (!smtp && !GraphPermissions.IsGranted(GraphPermissions.MailRead, granted))
+            {
+                // Sending does not need it either; reading the mailbox does (Receive-G5Mail, Get-G5DeliveryReport read through
+                // Graph whatever the protocol). Mail.ReadWrite, which marking and moving need, includes it.
+                result.Warning(ServerFindingCodes.MailReadPermissionMissing, "ClientId",
+                    $"The token does not carry {GraphPermissions.Describe(GraphPermissions.MailRead, app)} (or {GraphPermissions.MailReadWrite}). Sending mail " +
+                    "does not need it, but Receive-G5Mail and Get-G5DeliveryReport read the mailbox with it: they would fail with PermissionDenied " +
+                    $"(-MarkAsRead and -MoveTo need {GraphPermissions.MailReadWrite}). " + GraphPermissions.HowToGrant(GraphPermissions.MailRead, app));
+            }
+
             if (!GraphPermissions.IsGranted(required, granted))
             {
                 result.Error(ServerFindingCodes.PermissionMissing, "ClientId",

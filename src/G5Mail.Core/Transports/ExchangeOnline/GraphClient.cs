@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
@@ -82,7 +83,58 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         public Task<GraphResponse?> SendUnlessGoneAsync(HttpMethod method, string relative, Func<HttpContent?> content, GraphOperation operation,
             CancellationToken cancellationToken)
         {
-            return SendOnceAsync(method, ApiUri(relative), content, operation, authenticated: true, cancellationToken, goneIsNull: true);
+            if (Retry.RetryCount == 0)
+            {
+                return SendOnceAsync(method, ApiUri(relative), content, operation, authenticated: true, cancellationToken, goneIsNull: true);
+            }
+
+            return new DeliveryRetry(Retry, _log).RunAsync($"Microsoft Graph '{operation.Description}'",
+                token => SendOnceAsync(method, ApiUri(relative), content, operation, authenticated: true, token, goneIsNull: true), cancellationToken);
+        }
+
+        /// <summary>
+        /// GET of an @odata.nextLink: the whole URL Graph returned, used as it is ("Paging Microsoft Graph data in your app",
+        /// learn.microsoft.com/graph/paging: "use the entire URL in the @odata.nextLink property"). The token goes only to the
+        /// Graph endpoint: a link to any other host is refused rather than followed.
+        /// </summary>
+        public Task<GraphResponse> GetNextPageAsync(string nextLink, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            if (!Uri.TryCreate(nextLink, UriKind.Absolute, out Uri? next) ||
+                !string.Equals(next.GetLeftPart(UriPartial.Authority), _options.GraphResource, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.InvalidData,
+                    $"Microsoft Graph's answer to '{operation.Description}' pointed its next page outside {_options.GraphEndpoint.Host}; " +
+                    "G5Mail does not send the token there.", operation.Description)
+                {
+                    Failure = FailureClass.Permanent,
+                    Cause = "next page link to another host",
+                };
+            }
+
+            return SendAsync(HttpMethod.Get, next, () => null, operation, authenticated: true, cancellationToken);
+        }
+
+        /// <summary>
+        /// A GET whose answer is streamed into <paramref name="destination"/> (a message's MIME content, "Get MIME content of a
+        /// message", learn.microsoft.com/graph/outlook-get-mime-message): the headers are awaited within TimeoutSeconds, then
+        /// each read of the body within TimeoutSeconds, so memory does not grow with the size and a silent server still costs
+        /// seconds. Retried per <see cref="Retry"/> only before the first byte was written; a failure while copying is
+        /// permanent (the destination holds part of the answer).
+        /// </summary>
+        public Task DownloadAsync(string relative, Stream destination, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            if (destination == null)
+            {
+                throw new ArgumentNullException(nameof(destination));
+            }
+
+            if (Retry.RetryCount == 0)
+            {
+                return SendOnceAsync(HttpMethod.Get, ApiUri(relative), () => null, operation, authenticated: true, cancellationToken, destination: destination);
+            }
+
+            return new DeliveryRetry(Retry, _log).RunAsync($"Microsoft Graph '{operation.Description}'",
+                token => SendOnceAsync(HttpMethod.Get, ApiUri(relative), () => null, operation, authenticated: true, token, destination: destination), cancellationToken);
         }
 
         /// <summary>
@@ -124,7 +176,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         }
 
         private async Task<GraphResponse?> SendOnceAsync(HttpMethod method, Uri uri, Func<HttpContent?> content, GraphOperation operation,
-            bool authenticated, CancellationToken cancellationToken, bool goneIsNull = false)
+            bool authenticated, CancellationToken cancellationToken, bool goneIsNull = false, Stream? destination = null)
         {
             AccessToken? token = null;
             if (authenticated)
@@ -148,11 +200,18 @@ namespace G5Mail.Core.Transports.ExchangeOnline
 
                     // Graph echoes it in errors; quoting it lets Microsoft support find the call.
                     request.Headers.TryAddWithoutValidation("client-request-id", Guid.NewGuid().ToString());
-                    using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken).ConfigureAwait(false))
+                    using (HttpResponseMessage response = await SendRawAsync(request, operation, cancellationToken,
+                               destination != null ? HttpCompletionOption.ResponseHeadersRead : HttpCompletionOption.ResponseContentRead).ConfigureAwait(false))
                     {
                         status = (int)response.StatusCode;
-                        body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                         headers = response.Headers;
+                        if (response.IsSuccessStatusCode && destination != null)
+                        {
+                            await CopyBodyAsync(response, destination, operation, cancellationToken).ConfigureAwait(false);
+                            return new GraphResponse(status, Array.Empty<byte>(), headers);
+                        }
+
+                        body = response.Content == null ? Array.Empty<byte>() : await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
                         if (response.IsSuccessStatusCode)
                         {
                             return new GraphResponse(status, body, headers);
@@ -188,7 +247,53 @@ namespace G5Mail.Core.Transports.ExchangeOnline
             }
         }
 
-        private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, GraphOperation operation, CancellationToken cancellationToken)
+        /// <summary>The body of a streamed answer into the destination, each read bounded by TimeoutSeconds.</summary>
+        private async Task CopyBodyAsync(HttpResponseMessage response, Stream destination, GraphOperation operation, CancellationToken cancellationToken)
+        {
+            if (response.Content == null)
+            {
+                return;
+            }
+
+            string host = response.RequestMessage?.RequestUri?.Host ?? _options.GraphEndpoint.Host;
+            byte[] buffer = new byte[81920];
+            using (Stream body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false))
+            using (var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                try
+                {
+                    while (true)
+                    {
+                        idle.CancelAfter(_options.Timeout);
+                        int read = await body.ReadAsync(buffer, 0, buffer.Length, idle.Token).ConfigureAwait(false);
+                        if (read == 0)
+                        {
+                            return;
+                        }
+
+                        await destination.WriteAsync(buffer, 0, read, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (Exception ex) when (ex is OperationCanceledException || ex is IOException || ex is HttpRequestException)
+                {
+                    throw new G5MailErrorException(ErrorIds.ConnectionFailed, ErrorKind.ConnectionError,
+                        $"Microsoft Graph ({host}) stopped sending the answer to '{operation.Description}' " +
+                        (ex is OperationCanceledException ? $"(nothing for {_options.Timeout.TotalSeconds:0} s; {HttpDeadline.Describe(_options.Timeout)})." : $"({ex.Message})."),
+                        host, ex)
+                    {
+                        Failure = FailureClass.Permanent,
+                        Cause = "answer cut off",
+                    };
+                }
+            }
+        }
+
+        private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, GraphOperation operation, CancellationToken cancellationToken,
+            HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
         {
             string host = request.RequestUri?.Host ?? _options.GraphEndpoint.Host;
             TimeSpan deadline = HttpDeadline.For(_options.Timeout, request.Content?.Headers.ContentLength ?? 0);
@@ -197,7 +302,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
                 bounded.CancelAfter(deadline);
                 try
                 {
-                    return await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, bounded.Token).ConfigureAwait(false);
+                    return await _http.SendAsync(request, completion, bounded.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

@@ -18,6 +18,13 @@ namespace G5Mail.Core.Transports.ExchangeOnline
     {
         public const string MailSend = "Mail.Send";
         public const string MailReadWrite = "Mail.ReadWrite";
+
+        /// <summary>
+        /// Receive-G5Mail and Get-G5DeliveryReport: list messages, their MIME content and mail folders ("List messages",
+        /// "Get message", "List childFolders": Mail.Read, or Mail.ReadWrite, which includes it). Marking read, moving and
+        /// creating a folder need Mail.ReadWrite ("Update message", "message: move", "Create MailFolder").
+        /// </summary>
+        public const string MailRead = "Mail.Read";
         public const string ApplicationReadAll = "Application.Read.All";
         public const string SmtpSendAsApp = "SMTP.SendAsApp";
         public const string SmtpSend = "SMTP.Send";
@@ -30,6 +37,7 @@ namespace G5Mail.Core.Transports.ExchangeOnline
         {
             [MailSend] = new[] { MailSend },
             [MailReadWrite] = new[] { MailReadWrite },
+            [MailRead] = new[] { MailRead, MailReadWrite },
             [ApplicationReadAll] = new[] { ApplicationReadAll, "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All" },
             [SmtpSendAsApp] = new[] { SmtpSendAsApp },
             [SmtpSend] = new[] { SmtpSend },

@@ -34,6 +34,16 @@ namespace G5Mail.Core.Tests.Transports.ExchangeOnline
             Assert.Equal("me", options.MailboxPath);
         }
 
+        [Fact]
+        public void Reading_the_mailbox_asks_a_signed_in_user_for_every_consented_Graph_permission()
+        {
+            ExchangeOnlineOptions reading = ExchangeOnlineOptions.FromSettings(ExoTestData.Settings(AuthenticationFlow.UsernamePassword), readsMailbox: true);
+            Assert.Equal(new[] { "https://graph.microsoft.com/.default" }, reading.ScopesFor(TokenAudience.Graph));
+            ExchangeOnlineOptions app = ExchangeOnlineOptions.FromSettings(ExoTestData.Settings(), readsMailbox: true);
+            Assert.Equal(new[] { "https://graph.microsoft.com/.default" }, app.ScopesFor(TokenAudience.Graph));
+            Assert.False(ExoTestData.Options(AuthenticationFlow.UsernamePassword).ReadsMailbox);
+        }
+
         [Theory]
         [InlineData("CONTOSO", "anna", "CONTOSO\\anna")]
         [InlineData("", "CONTOSO\\anna", "CONTOSO\\anna")]
@@ -131,8 +141,9 @@ namespace G5Mail.Core.Tests.Transports.ExchangeOnline
 
             result = new ServerTestResult(MailMethod.ExchangeOnline);
             Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
-            Assert.Equal(FindingSeverity.Warning, Assert.Single(result.Findings).Severity);
-            Assert.Contains("Mail.ReadWrite", result.Findings[0].Message);
+            Finding noDrafts = Assert.Single(result.Findings, f => f.Code == ServerFindingCodes.PermissionMissing);
+            Assert.Equal(FindingSeverity.Warning, noDrafts.Severity);
+            Assert.Contains("Mail.ReadWrite", noDrafts.Message);
 
             result = new ServerTestResult(MailMethod.ExchangeOnline);
             Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Mail.ReadWrite", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
@@ -160,6 +171,33 @@ namespace G5Mail.Core.Tests.Transports.ExchangeOnline
             result = new ServerTestResult(MailMethod.ExchangeOnline);
             ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("SMTP.SendAsApp"), ExoTestData.Options(), smtp: true, result);
             Assert.DoesNotContain(result.Findings, f => f.Code == ServerFindingCodes.CalendarPermissionMissing);
+        }
+
+        [Fact]
+        public void The_probe_warns_without_Mail_Read_which_reading_the_mailbox_needs()
+        {
+            var result = new ServerTestResult(MailMethod.ExchangeOnline);
+            Assert.True(ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result));
+            Finding read = Assert.Single(result.Findings, f => f.Code == ServerFindingCodes.MailReadPermissionMissing);
+            Assert.Equal(FindingSeverity.Warning, read.Severity);
+            Assert.Contains("application permission Mail.Read", read.Message);
+            Assert.Contains("Receive-G5Mail", read.Message);
+
+            // Mail.Read alone, or Mail.ReadWrite (which includes it), is enough.
+            foreach (string granted in new[] { "Mail.Read", "Mail.ReadWrite" })
+            {
+                result = new ServerTestResult(MailMethod.ExchangeOnline);
+                ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("Mail.Send", granted, "Calendars.ReadWrite"), ExoTestData.Options(), smtp: false, result);
+                Assert.DoesNotContain(result.Findings, f => f.Code == ServerFindingCodes.MailReadPermissionMissing);
+            }
+
+            result = new ServerTestResult(MailMethod.ExchangeOnline);
+            ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.UserClaims("Mail.Send"), ExoTestData.Options(AuthenticationFlow.UsernamePassword), smtp: false, result);
+            Assert.Contains("delegated Microsoft Graph permission Mail.Read", Assert.Single(result.Findings, f => f.Code == ServerFindingCodes.MailReadPermissionMissing).Message);
+
+            result = new ServerTestResult(MailMethod.ExchangeOnline);
+            ExchangeOnlineServerProbe.CheckPermissions(ExoTestData.AppClaims("SMTP.SendAsApp"), ExoTestData.Options(), smtp: true, result);
+            Assert.DoesNotContain(result.Findings, f => f.Code == ServerFindingCodes.MailReadPermissionMissing);
         }
 
         [Fact]
