@@ -380,24 +380,7 @@ namespace G5Mail.Core.Transports.Smtp
 
         private void DisposeClient()
         {
-            if (_client == null)
-            {
-                return;
-            }
-
-            try
-            {
-                if (_client.IsConnected)
-                {
-                    _client.Disconnect(true);
-                }
-            }
-            catch (Exception)
-            {
-                // Best effort: the connection is going away either way.
-            }
-
-            _client.Dispose();
+            MailServices.CloseQuietly(_client);
             _client = null;
         }
 
