@@ -45,14 +45,7 @@ namespace G5Mail.Core.Transports.Exchange
             result.Server = endpoint.Host;
             result.Port = endpoint.Port;
             result.Endpoint = endpoint.Url.AbsoluteUri + (endpoint.IsHttps ? ", https" : ", plain http");
-            try
-            {
-                await ProbeEndpointAsync(request, endpoint, result, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && !(ex is OperationCanceledException))
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
+            await ProbeCancellation.Run(ProbeEndpointAsync(request, endpoint, result, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             return result;
         }

@@ -50,14 +50,7 @@ namespace G5Mail.Core.Transports.Imap
         internal async Task<ServerTestResult> ProbeAsync(ServerProbeRequest request, ImapEndpoint endpoint, CancellationToken cancellationToken)
         {
             var result = new ServerTestResult(request.Settings.Method ?? MailMethod.Smtp);
-            try
-            {
-                await ProbeEndpointAsync(request, endpoint, result, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && !(ex is OperationCanceledException))
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
+            await ProbeCancellation.Run(ProbeEndpointAsync(request, endpoint, result, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             return result;
         }

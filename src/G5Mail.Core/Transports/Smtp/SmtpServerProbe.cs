@@ -76,15 +76,7 @@ namespace G5Mail.Core.Transports.Smtp
         internal async Task<ServerTestResult> ProbeAsync(ServerProbeRequest request, SmtpEndpoint endpoint, CancellationToken cancellationToken)
         {
             var result = new ServerTestResult(request.Settings.Method ?? MailMethod.Smtp);
-            try
-            {
-                await ProbeEndpointAsync(request, endpoint, result, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && !(ex is OperationCanceledException))
-            {
-                // Ctrl+C closes sockets under pending calls; whatever they throw then is just the cancellation.
-                throw new OperationCanceledException(cancellationToken);
-            }
+            await ProbeCancellation.Run(ProbeEndpointAsync(request, endpoint, result, cancellationToken), cancellationToken).ConfigureAwait(false);
 
             return result;
         }
